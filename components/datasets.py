@@ -1,0 +1,47 @@
+"""tf.data pipelines over transformed TFRecords for training."""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import tensorflow as tf
+
+from tfpipe.pipelines import tfrecords
+
+# Validation membership is a hash of the serialized record: stable across runs and shard order.
+_BUCKETS = 1000
+
+
+def training_datasets(module: ModuleType, tft_output: Any, root: str,
+                      params: dict[str, Any]) -> tuple[tf.data.Dataset, Any, dict[str, int]]:
+    """(train, validation or None, sizes) from the train split; eval is never touched."""
+    spec = tft_output.transformed_feature_spec()
+    records = tf.data.TFRecordDataset(tfrecords.split_files(root, "train"),
+                                      compression_type="GZIP")
+    cut = int(round(params.get("validation_fraction", 0.0) * _BUCKETS))
+
+    def bucket(record: tf.Tensor) -> tf.Tensor:
+        return tf.strings.to_hash_bucket_fast(record, _BUCKETS)
+
+    train = records.filter(lambda r: bucket(r) >= cut).cache()
+    validation = records.filter(lambda r: bucket(r) < cut).cache()
+    sizes = {"train": _count(train), "validation": _count(validation) if cut else 0}
+
+    def to_xy(batch: tf.Tensor) -> tuple[Any, Any]:
+        features = tf.io.parse_example(batch, spec)
+        return module.model_inputs(features), module.model_label(features)
+
+    batch_size = params["batch_size"]
+    train_ds = (train.shuffle(max(sizes["train"], 1), seed=params["seed"],
+                              reshuffle_each_iteration=True)
+                .batch(batch_size).map(to_xy, num_parallel_calls=tf.data.AUTOTUNE)
+                .prefetch(tf.data.AUTOTUNE))
+    validation_ds = None
+    if sizes["validation"]:
+        validation_ds = (validation.batch(batch_size)
+                         .map(to_xy, num_parallel_calls=tf.data.AUTOTUNE).cache())
+    return train_ds, validation_ds, sizes
+
+
+def _count(dataset: tf.data.Dataset) -> int:
+    return int(dataset.reduce(tf.constant(0, tf.int64), lambda n, _: n + 1).numpy())

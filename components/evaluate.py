@@ -1,0 +1,73 @@
+"""Evaluate: candidate vs task baselines and the champion on the same eval examples."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from tfpipe.pipelines.artifacts import Examples, Model, ModelEvaluation, Statistics
+from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
+from tfpipe.pipelines.context import RunContext
+from tfpipe.pipelines.tasks import load_task
+
+
+@component
+def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
+             champion: Parameter[dict], examples: Input[Examples],
+             statistics: Input[Statistics], model: Input[Model],
+             evaluation: Output[ModelEvaluation]) -> Report:
+    """Score everything on the eval split, check thresholds, write blessing.json."""
+    from tfpipe.components.scoring import call_batched, load_signature
+    from tfpipe.pipelines import blessing, tfrecords
+
+    module = load_task(task)
+    raw = tfrecords.load_split(examples.uri, "eval", module.raw_feature_spec(params))
+    labels = module.eval_labels(raw)
+    inputs = module.eval_inputs(raw)
+    context.log(f"scoring the candidate on {len(labels)} eval examples")
+    predictions = {"candidate": module.eval_predictions(
+        call_batched(load_signature(model.uri), inputs))}
+    with open(statistics.path("summary.json"), encoding="utf-8") as handle:
+        stats = json.load(handle)
+    predictions.update(module.baselines(raw, stats, params))
+    champion_note = None
+    if champion:
+        try:
+            predictions["champion"] = module.eval_predictions(
+                call_batched(load_signature(champion["path"]), inputs))
+        except Exception as error:  # an incompatible champion must not block a new model
+            champion_note = f"champion version {champion['version']} could not be scored " \
+                            f"on this eval data: {error}"
+            context.log(champion_note)
+    scores = {name: module.metrics(labels, preds) for name, preds in predictions.items()}
+    candidate = scores.pop("candidate")
+    task_baselines = {k: v for k, v in scores.items() if k != "champion"}
+    checks = module.value_checks(candidate, task_baselines, params)
+    if "champion" in scores:
+        metric = module.PRIMARY_METRIC
+        checks.append(blessing.change_check(
+            metric, candidate[metric], scores["champion"][metric],
+            params["champion_relative_tolerance"], params["champion_absolute_tolerance"]))
+    decision = blessing.decide(checks, params.get("force_bless", ""))
+    decision.update({"candidate": candidate, "baselines": scores,
+                     "eval_examples": int(len(labels)),
+                     "champion": ({**champion, **{"metrics": scores.get("champion")}}
+                                  if champion else None),
+                     "champion_note": champion_note})
+    with open(evaluation.path("blessing.json"), "w", encoding="utf-8") as handle:
+        json.dump(decision, handle, indent=2, default=float)
+    np.savez(evaluation.path("predictions.npz"),
+             **{name: np.asarray(p) for name, p in predictions.items()})
+    plots = module.plots(raw, predictions, evaluation.uri)
+    verdict = "blessed" if decision["blessed"] else "not blessed"
+    context.log(f"{verdict}: {decision['reason']}")
+    metrics = {f"candidate_{k}": v for k, v in candidate.items()}
+    for name, values in scores.items():
+        metrics.update({f"{name}_{k}": v for k, v in values.items()})
+    tags = {"blessed": str(decision["blessed"]).lower()}
+    if decision["forced"]:
+        tags["forced_blessing"] = params["force_bless"]
+    return Report(metrics=metrics, plots=[f"evaluation/{p}" for p in plots], tags=tags,
+                  summary={"blessed": decision["blessed"], "reason": decision["reason"],
+                           "metrics": {"candidate": candidate, "baselines": scores}})

@@ -1,0 +1,66 @@
+"""SavedModel export: raw-feature serving_default plus a serialized tf.Example signature."""
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+import tensorflow as tf
+
+EXAMPLES_SIGNATURE = "serving_examples"
+
+
+def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
+                         params: dict[str, Any]) -> tuple[tf.Module, dict[str, Any]]:
+    """A tf.Module holding model + transform layer, and its concrete signatures."""
+    serving = tf.Module()
+    serving.model = keras_model
+    serving.tft_layer = tft_output.transform_features_layer()
+    input_spec = module.serving_input_spec(params)
+    to_features = getattr(module, "serving_features", lambda raw: raw)
+    raw_spec = module.raw_feature_spec(params)
+
+    @tf.function
+    def serve_raw(**raw: tf.Tensor) -> dict[str, tf.Tensor]:
+        transformed = serving.tft_layer(to_features(raw))
+        predictions = serving.model(module.model_inputs(transformed), training=False)
+        return module.serving_outputs(predictions, transformed)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve_examples(examples: tf.Tensor) -> dict[str, tf.Tensor]:
+        parsed = tf.io.parse_example(examples, {k: raw_spec[k] for k in input_spec})
+        return serve_raw(**parsed)
+
+    signatures = {"serving_default": serve_raw.get_concrete_function(**input_spec),
+                  EXAMPLES_SIGNATURE: serve_examples.get_concrete_function()}
+    return serving, signatures
+
+
+def save_serving_model(module: ModuleType, keras_model: Any, tft_output: Any,
+                       params: dict[str, Any], directory: str) -> None:
+    """Write a SavedModel whose signatures embed the transform graph."""
+    serving, signatures = build_serving_module(module, keras_model, tft_output, params)
+    tf.saved_model.save(serving, directory, signatures=signatures)
+
+
+def learning_curves(history: dict[str, list[float]], path: str) -> str:
+    """PNG of every training metric per epoch (train and validation side by side)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = sorted({k.removeprefix("val_") for k in history})
+    figure, axes = plt.subplots(1, max(len(names), 1), figsize=(5 * max(len(names), 1), 3.5))
+    axes = [axes] if len(names) <= 1 else list(axes)
+    for ax, name in zip(axes, names):
+        for key, label in ((name, "train"), (f"val_{name}", "validation")):
+            if key in history:
+                ax.plot(range(1, len(history[key]) + 1), history[key], label=label)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return os.path.basename(path)

@@ -1,0 +1,90 @@
+"""Ingest: read the source with Beam, validate, split, write tf.Examples and statistics."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from tfpipe.pipelines.artifacts import Examples, Statistics
+from tfpipe.pipelines.component import DataPath, Output, Parameter, Report, component
+from tfpipe.pipelines.context import RunContext
+from tfpipe.pipelines.errors import InputError
+from tfpipe.pipelines.tasks import load_task
+
+SPLITS = ("train", "eval")
+
+
+@component
+def ingest(context: RunContext, task: Parameter[str], data: DataPath,
+           params: Parameter[dict], max_bad_fraction: Parameter[float],
+           examples: Output[Examples], statistics: Output[Statistics]) -> Report:
+    """Source file(s) -> TFRecord splits, quarantine list and per-split statistics."""
+    import apache_beam as beam
+
+    from tfpipe.components.statistics import SummaryStats
+    from tfpipe.pipelines import tfrecords
+
+    module = load_task(task)
+    if hasattr(module, "precheck"):
+        module.precheck(data, params)
+    context.log(f"reading {data}")
+    with context.beam_pipeline() as root:
+        outputs = module.read_examples(root, data, params)
+        for split in SPLITS:
+            pcoll = outputs[split]
+            _ = (pcoll
+                 | f"Encode{split}" >> beam.Map(tfrecords.to_example)
+                 | f"Write{split}" >> beam.io.WriteToTFRecord(
+                     tfrecords.split_prefix(examples.uri, split),
+                     file_name_suffix=tfrecords.SUFFIX))
+            _ = (pcoll
+                 | f"Stats{split}" >> beam.CombineGlobally(SummaryStats())
+                 | f"WriteStats{split}" >> beam.Map(_write_json,
+                                                    statistics.path(f"{split}.json")))
+        _ = (outputs["quarantine"]
+             | "QuarantineJson" >> beam.Map(json.dumps, sort_keys=True)
+             | "WriteQuarantine" >> beam.io.WriteToText(
+                 examples.path("quarantine"), file_name_suffix=".jsonl",
+                 shard_name_template=""))
+    stats = {split: _read_json(statistics.path(f"{split}.json")) for split in SPLITS}
+    bad = _read_jsonl(examples.path("quarantine.jsonl"))
+    check_quarantine(data, bad, stats, max_bad_fraction)
+    _write_json({"quarantined": len(bad), "splits": stats}, statistics.path("summary.json"))
+    counts = {f"{split}_examples": stats[split]["count"] for split in SPLITS}
+    context.log(", ".join(f"{k}={v}" for k, v in counts.items()) + f", quarantined={len(bad)}")
+    return Report(metrics={**counts, "quarantined": len(bad)},
+                  summary={"counts": counts, "quarantined": len(bad),
+                           "quarantine_file": "examples/quarantine.jsonl"})
+
+
+def check_quarantine(data: str, bad: list[dict[str, Any]], stats: dict[str, dict],
+                     max_bad_fraction: float) -> None:
+    """Fail with the first bad record when too much is bad or a split is empty."""
+    good = sum(s["count"] for s in stats.values())
+    total = good + len(bad)
+    if bad and (len(bad) / max(total, 1) > max_bad_fraction or good == 0):
+        first = bad[0]
+        more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
+        raise InputError(f"{first['source']}: {first['reason']}{more}")
+    for split, summary in stats.items():
+        if summary["count"] == 0:
+            raise InputError(f"{data}: no {split} examples could be made; the data is too "
+                             "short for the configured split and window")
+
+
+def _write_json(value: Any, path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, indent=2, sort_keys=True)
+
+
+def _read_json(path: str) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _read_jsonl(path: str) -> list[dict[str, Any]]:
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]

@@ -1,0 +1,94 @@
+"""Push: validate a blessed SavedModel, then add it as a new version under the base path."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from typing import Any
+
+import numpy as np
+
+from tfpipe.pipelines.artifacts import Examples, Model, ModelEvaluation, PushedModel
+from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
+from tfpipe.pipelines.context import RunContext
+from tfpipe.pipelines.errors import TfpipeError
+from tfpipe.pipelines.tasks import load_task
+
+STAGING_PREFIX = ".staging-"
+
+
+class PushRefused(TfpipeError):
+    """The model failed validation and was not pushed."""
+
+
+@component
+def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
+         model_name: Parameter[str], serving_dir: Parameter[str], examples: Input[Examples],
+         model: Input[Model], evaluation: Input[ModelEvaluation],
+         pushed_model: Output[PushedModel]) -> Report:
+    """Blessed models only: smoke-call serving_default, copy under a temp name, rename."""
+    with open(evaluation.path("blessing.json"), encoding="utf-8") as handle:
+        decision = json.load(handle)
+    record: dict[str, Any] = {"pushed": False, "model_name": model_name,
+                              "model_key": model.key, "blessed": decision["blessed"]}
+    if not decision["blessed"]:
+        context.log(f"not pushed: {decision['reason']}")
+        record["reason"] = decision["reason"]
+    else:
+        validate_serving(load_task(task), model.uri, examples.uri, params)
+        version, path = publish(model.uri, os.path.join(serving_dir, model_name))
+        context.log(f"pushed version {version} to {path}")
+        record.update(pushed=True, version=version, serving_path=path)
+    with open(pushed_model.path("push.json"), "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=2)
+    return Report(metrics={"pushed_version": record.get("version", 0)},
+                  tags={"pushed": str(record["pushed"]).lower()}, summary=record)
+
+
+def validate_serving(module: Any, model_dir: str, examples_dir: str,
+                     params: dict[str, Any]) -> None:
+    """Load the SavedModel and call serving_default on eval examples; raise when it fails."""
+    from tfpipe.components.scoring import call_batched, load_signature
+    from tfpipe.pipelines import tfrecords
+
+    try:
+        raw = tfrecords.load_split(examples_dir, "eval", module.raw_feature_spec(params))
+        count = params["push_validation_examples"]
+        inputs = {k: v[:count] for k, v in module.eval_inputs(raw).items()}
+        outputs = call_batched(load_signature(model_dir), inputs)
+    except Exception as error:
+        raise PushRefused(f"model {model_dir} failed its serving check: {error}") from error
+    predictions = np.asarray(module.eval_predictions(outputs))
+    expected = len(next(iter(inputs.values())))
+    if len(predictions) != expected:
+        raise PushRefused(f"model {model_dir}: serving_default returned {len(predictions)} "
+                          f"predictions for {expected} examples")
+    if predictions.dtype.kind == "f" and not np.all(np.isfinite(predictions)):
+        raise PushRefused(f"model {model_dir}: serving_default returned non-finite values")
+
+
+def existing_versions(base: str) -> list[int]:
+    """Integer version folders under a model base path."""
+    if not os.path.isdir(base):
+        return []
+    return sorted(int(name) for name in os.listdir(base) if name.isdigit())
+
+
+def publish(model_dir: str, base: str) -> tuple[int, str]:
+    """Copy under a non-numeric temp name beside the versions, then rename to max+1."""
+    os.makedirs(base, exist_ok=True)
+    for name in os.listdir(base):  # leftovers of a crashed push are never valid versions
+        if name.startswith(STAGING_PREFIX):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    staging = os.path.join(base, f"{STAGING_PREFIX}{os.getpid()}")
+    shutil.copytree(model_dir, staging,
+                    ignore=shutil.ignore_patterns("*.png", "*.json"))
+    while True:
+        version = (existing_versions(base) or [0])[-1] + 1
+        target = os.path.join(base, str(version))
+        try:
+            os.rename(staging, target)  # fails if another push took this number
+            return version, target
+        except OSError:
+            if not os.path.exists(target):
+                raise

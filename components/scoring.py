@@ -1,0 +1,35 @@
+"""Calling a SavedModel's serving_default on numpy inputs, in batches."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def load_signature(path: str, name: str = "serving_default") -> Any:
+    """Load a SavedModel and return one of its signatures."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(path)
+    if name not in loaded.signatures:
+        raise ValueError(f"{path}: no {name!r} signature (has {sorted(loaded.signatures)})")
+    signature = loaded.signatures[name]
+    signature._tfpipe_owner = loaded  # keep the loaded object (and its variables) alive
+    return signature
+
+
+def call_batched(signature: Any, inputs: dict[str, np.ndarray],
+                 batch_size: int = 512) -> dict[str, np.ndarray]:
+    """Run a signature over numpy inputs and concatenate the outputs."""
+    import tensorflow as tf
+
+    specs = signature.structured_input_signature[1]
+    count = len(next(iter(inputs.values())))
+    parts: list[dict[str, np.ndarray]] = []
+    for start in range(0, count, batch_size):
+        feed = {k: tf.constant(v[start:start + batch_size], dtype=specs[k].dtype)
+                for k, v in inputs.items()}
+        parts.append({k: t.numpy() for k, t in signature(**feed).items()})
+    if not parts:
+        return {}
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -1,0 +1,53 @@
+"""Train: tf.data from transformed records, the task's Keras model, a SavedModel export."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from tfpipe.pipelines.artifacts import Examples, Model, TransformGraph
+from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
+from tfpipe.pipelines.context import RunContext
+from tfpipe.pipelines.tasks import load_task
+
+
+@component
+def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
+          transformed_examples: Input[Examples], transform_graph: Input[TransformGraph],
+          model: Output[Model]) -> Report:
+    """Fit with early stopping on a held-out slice of train; export serving signatures."""
+    import keras
+    import tensorflow_transform as tft
+
+    from tfpipe.components import export
+    from tfpipe.components.datasets import training_datasets
+    from tfpipe.components.progress import EpochLogger
+
+    module = load_task(task)
+    keras.utils.set_random_seed(params["seed"])
+    tft_output = tft.TFTransformOutput(transform_graph.uri)
+    train_ds, validation_ds, sizes = training_datasets(
+        module, tft_output, transformed_examples.uri, params)
+    context.log(f"training on {sizes['train']} examples, validating on {sizes['validation']}")
+    keras_model = module.build_model(params, tft_output)
+    callbacks: list[Any] = [EpochLogger(context.log, params["epochs"])]
+    if validation_ds is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=params["patience"], restore_best_weights=True))
+    history = keras_model.fit(train_ds, validation_data=validation_ds,
+                              epochs=params["epochs"], callbacks=callbacks, verbose=0)
+    export.save_serving_model(module, keras_model, tft_output, params, model.uri)
+    curves = history.history
+    plot = export.learning_curves(curves, model.path("learning_curves.png"))
+    with open(model.path("history.json"), "w", encoding="utf-8") as handle:
+        json.dump(curves, handle)
+    epochs_run = len(next(iter(curves.values()))) if curves else 0
+    return Report(
+        metrics={"epochs_run": epochs_run, **{f"final_{k}": float(v[-1]) for k, v in curves.items()}},
+        history={k: [float(x) for x in v] for k, v in curves.items()},
+        params={"model": params.get("model", ""), "epochs": params["epochs"],
+                "batch_size": params["batch_size"], "train_examples": sizes["train"],
+                "validation_examples": sizes["validation"],
+                "parameters": int(keras_model.count_params())},
+        plots=[os.path.join("model", plot)],
+        summary={"epochs_run": epochs_run, "train_examples": sizes["train"]})

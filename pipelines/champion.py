@@ -1,0 +1,32 @@
+"""Resolving the champion: the most recently pushed model of the pipeline, not the candidate."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tfpipe.pipelines.artifacts import list_records
+from tfpipe.pipelines.pipeline import Resolved
+
+
+def find_champion(artifacts_root: str, pipeline: str, serving_base: str,
+                  candidate_key: str) -> dict[str, Any] | None:
+    """Highest pushed version under serving_base whose model is not the candidate."""
+    pushes = [r.report.get("summary", {}) for r in list_records(artifacts_root, pipeline, "push")]
+    eligible = [p for p in pushes
+                if p.get("pushed") and p.get("model_key") != candidate_key
+                and os.path.dirname(p.get("serving_path", "")) == serving_base
+                and os.path.isfile(os.path.join(p["serving_path"], "saved_model.pb"))]
+    if not eligible:
+        return None
+    best = max(eligible, key=lambda p: p["version"])
+    return {"version": best["version"], "path": best["serving_path"],
+            "model_key": best["model_key"]}
+
+
+def champion_resolver(pipeline: str, serving_base: str, candidate_node: str) -> Resolved:
+    """A late parameter: resolved once the candidate's key is known."""
+    def resolve(state: Any) -> dict[str, Any] | None:
+        return find_champion(state.artifacts_root, pipeline, serving_base,
+                             state.outcomes[candidate_node].key)
+
+    return Resolved(resolve, "latest pushed model other than the candidate")

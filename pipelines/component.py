@@ -1,0 +1,106 @@
+"""Components as typed functions: inputs, outputs and parameters read from the signature."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable, get_args, get_origin, get_type_hints
+
+from tfpipe.pipelines.artifacts import Artifact
+
+
+class _Marker:
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+
+_INPUT, _OUTPUT, _PARAM, _DATA = (_Marker("input"), _Marker("output"), _Marker("param"),
+                                  _Marker("data"))
+
+
+class Input:
+    """`Input[Examples]`: an artifact produced upstream."""
+
+    def __class_getitem__(cls, item: type) -> Any:
+        return Annotated[item, _INPUT]
+
+
+class Output:
+    """`Output[Model]`: a directory this component fills."""
+
+    def __class_getitem__(cls, item: type) -> Any:
+        return Annotated[item, _OUTPUT]
+
+
+class Parameter:
+    """`Parameter[int]`: a JSON value that is part of the cache key."""
+
+    def __class_getitem__(cls, item: type) -> Any:
+        return Annotated[item, _PARAM]
+
+
+# A path to raw input data: its content fingerprint (not the path) enters the cache key.
+DataPath = Annotated[str, _DATA]
+
+
+@dataclass
+class Report:
+    """What a component tells the runner: logged to MLflow and kept in artifact.json."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    plots: list[str] = field(default_factory=list)  # paths relative to the artifact folder
+    tags: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for artifact.json."""
+        return {"metrics": self.metrics, "history": self.history, "params": self.params,
+                "plots": self.plots, "tags": self.tags, "summary": self.summary}
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A component's name, function and typed signature."""
+
+    name: str
+    fn: Callable[..., Report | None]
+    inputs: dict[str, type[Artifact]]
+    outputs: dict[str, type[Artifact]]
+    params: tuple[str, ...]
+    data_params: tuple[str, ...]
+    wants_context: bool
+
+    def __call__(self, **kwargs: Any) -> Report | None:
+        return self.fn(**kwargs)
+
+
+def component(fn: Callable[..., Report | None]) -> ComponentSpec:
+    """Turn a typed function into a component spec."""
+    hints = get_type_hints(fn, include_extras=True)
+    inputs: dict[str, type[Artifact]] = {}
+    outputs: dict[str, type[Artifact]] = {}
+    params: list[str] = []
+    data: list[str] = []
+    wants_context = False
+    for name in inspect.signature(fn).parameters:
+        hint = hints.get(name)
+        if name == "context":
+            wants_context = True
+            continue
+        if get_origin(hint) is not Annotated:
+            raise TypeError(f"component {fn.__name__}: parameter {name!r} needs Input[...], "
+                            "Output[...], Parameter[...] or DataPath")
+        base, *markers = get_args(hint)
+        role = next(m.role for m in markers if isinstance(m, _Marker))
+        if role == "input":
+            inputs[name] = base
+        elif role == "output":
+            outputs[name] = base
+        elif role == "data":
+            data.append(name)
+        else:
+            params.append(name)
+    return ComponentSpec(name=fn.__name__, fn=fn, inputs=inputs, outputs=outputs,
+                         params=tuple(params), data_params=tuple(data),
+                         wants_context=wants_context)

@@ -1,0 +1,18 @@
+"""Errors the CLI turns into one clear line on stderr."""
+
+
+class TfpipeError(Exception):
+    """Base of every error tfpipe reports to the user without a traceback."""
+
+
+class InputError(TfpipeError, ValueError):
+    """Bad input data or configuration: names the file, row, column or key, and the fix."""
+
+
+class ComponentFailed(TfpipeError):
+    """A component raised; carries the component name and the original error."""
+
+    def __init__(self, component: str, error: BaseException) -> None:
+        super().__init__(f"component {component} failed: {error}")
+        self.component = component
+        self.error = error

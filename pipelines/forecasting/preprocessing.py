@@ -1,0 +1,44 @@
+"""tf.Transform preprocessing for forecasting: scale by the train split's mean and std."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+
+def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
+    """Parsing spec of the examples ingest writes."""
+    window, horizon = params["window_size"], params["horizon"]
+    spec = {"window": tf.io.FixedLenFeature([window], tf.float32),
+            "target": tf.io.FixedLenFeature([horizon], tf.float32),
+            "target_index": tf.io.FixedLenFeature([], tf.int64)}
+    if params.get("seasonal_period"):
+        spec["seasonal_naive"] = tf.io.FixedLenFeature([horizon], tf.float32)
+    return spec
+
+
+def serving_input_spec(params: dict[str, Any]) -> dict[str, tf.TensorSpec]:
+    """What serving_default takes: a batch of raw windows in original units."""
+    return {"window": tf.TensorSpec([None, params["window_size"]], tf.float32, name="window")}
+
+
+def preprocessing_fn_for(params: dict[str, Any]) -> Callable[[dict], dict]:
+    """The preprocessing_fn; analyzers see only the train split."""
+
+    def preprocessing_fn(inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        window = inputs["window"]
+        mean = tft.mean(window)
+        std = tf.maximum(tf.sqrt(tft.var(window)), 1e-6)
+        ones = tf.ones_like(window[:, :1])
+        return {"window_scaled": (window - mean) / std,
+                "target_scaled": (inputs["target"] - mean) / std,
+                "scale_mean": ones * mean,
+                "scale_std": ones * std}
+
+    return preprocessing_fn
+
+
+def serving_outputs(predictions: tf.Tensor, transformed: dict[str, tf.Tensor]) -> dict:
+    """Undo the scaling so serving returns forecasts in original units."""
+    return {"forecast": predictions * transformed["scale_std"] + transformed["scale_mean"]}

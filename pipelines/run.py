@@ -1,0 +1,64 @@
+"""`tfpipe run`: resolve config and data, build the task's DAG, run it, summarize."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from tfpipe.pipelines import config as cfg
+from tfpipe.pipelines.errors import InputError
+from tfpipe.pipelines.tasks import load_task
+
+
+def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:
+    """Task defaults + file + overrides, validated by the task."""
+    module = load_task(task)
+    values = cfg.load_file(config_file) if config_file else {}
+    config = cfg.resolve(module.DEFAULTS, module.TYPES, values, sets)
+    config["model_name"] = config["model_name"] or task.replace("-", "_")
+    module.validate_config(config)
+    return config
+
+
+def run_task(task: str, data: str | None, config_file: str | None, sets: list[str],
+             workdir: str, beam_args: list[str], quiet: bool = False) -> dict[str, Any]:
+    """Run one task end to end and return the --json summary."""
+    from tfpipe.pipelines.runner import LocalRunner
+    from tfpipe.pipelines.tracking import MlflowTracker
+    from tfpipe.pipelines.wiring import create_pipeline
+
+    started = time.perf_counter()
+    module = load_task(task)
+    config = prepare_config(task, config_file, sets)
+    paths = cfg.run_paths(workdir, config)
+    if data is None:
+        data = module.default_data(os.path.join(paths.workdir, "data"), config)
+    data = os.path.abspath(data)
+    if not os.path.exists(data):
+        raise InputError(f"{data}: file not found (pass --data PATH)")
+    pipeline = create_pipeline(module, config, data, paths)
+    tracker = MlflowTracker(paths, config["experiment_name"] or pipeline.name, task, config,
+                            data)
+    state = LocalRunner(paths.workdir, beam_args, hooks=[tracker], quiet=quiet).run(pipeline)
+    return summarize(state, tracker, time.perf_counter() - started)
+
+
+def summarize(state: Any, tracker: Any, seconds: float) -> dict[str, Any]:
+    """The JSON line of DESIGN.md's CLI contract."""
+    evaluation = state.outcomes["evaluate"].record.report.get("summary", {})
+    push = state.outcomes["push"].record.report.get("summary", {})
+    return {
+        "run_id": tracker.run_id,
+        "task": state.pipeline.task,
+        "blessed": bool(evaluation.get("blessed")),
+        "reason": evaluation.get("reason"),
+        "metrics": evaluation.get("metrics", {}),
+        "pushed_version": push.get("version") if push.get("pushed") else None,
+        "serving_path": push.get("serving_path") if push.get("pushed") else None,
+        "registered_model": tracker.registered,
+        "cached": [name for name, o in state.outcomes.items() if o.cached],
+        "ran": {name: o.reason for name, o in state.outcomes.items() if not o.cached},
+        "seconds": {**{name: round(o.seconds, 3) for name, o in state.outcomes.items()},
+                    "total": round(seconds, 3)},
+        "workdir": state.workdir,
+    }

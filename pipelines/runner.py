@@ -1,0 +1,162 @@
+"""Local runner: dependency order, content-addressed cache, atomic artifacts, hooks."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tfpipe.pipelines import artifacts as art
+from tfpipe.pipelines import cache
+from tfpipe.pipelines.component import Report
+from tfpipe.pipelines.context import RunContext
+from tfpipe.pipelines.errors import ComponentFailed, TfpipeError
+from tfpipe.pipelines.pipeline import Node, Pipeline, Resolved
+
+
+@dataclass
+class Outcome:
+    """How one component fared in this run."""
+
+    component: str
+    key: str
+    cached: bool
+    reason: str
+    seconds: float
+    record: art.ArtifactRecord
+
+
+@dataclass
+class RunState:
+    """What the runner knows mid-run; resolvers of late parameters read it."""
+
+    pipeline: Pipeline
+    workdir: str
+    artifacts_root: str
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def artifact(self, node: str, output: str, artifact_type: type[art.Artifact]) -> art.Artifact:
+        """A finished upstream output as a typed artifact."""
+        return self.outcomes[node].record.output(output, artifact_type)
+
+
+class RunHook(Protocol):
+    """Observer of a run (MLflow tracking is one); components never see it."""
+
+    def pipeline_started(self, state: RunState) -> None: ...
+
+    def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None: ...
+
+    def pipeline_finished(self, state: RunState, seconds: float) -> None: ...
+
+    def pipeline_failed(self, state: RunState, error: BaseException) -> None: ...
+
+
+class LocalRunner:
+    """Runs a pipeline in this process, component by component."""
+
+    def __init__(self, workdir: str, beam_args: list[str] | None = None,
+                 hooks: list[RunHook] | None = None, quiet: bool = False) -> None:
+        self.workdir = os.path.abspath(workdir)
+        self.beam_args = list(beam_args or [])
+        self.hooks = list(hooks or [])
+        self.quiet = quiet
+
+    def run(self, pipeline: Pipeline) -> RunState:
+        """Execute every node in order; a node whose key has a complete artifact is skipped."""
+        state = RunState(pipeline, self.workdir, os.path.join(self.workdir, "artifacts"))
+        os.makedirs(state.artifacts_root, exist_ok=True)
+        started = time.perf_counter()
+        for hook in self.hooks:
+            hook.pipeline_started(state)
+        nodes = pipeline.ordered()
+        try:
+            for index, node in enumerate(nodes, start=1):
+                self._say(f"[{index}/{len(nodes)}] {node.name}")
+                outcome = self._run_node(state, node)
+                state.outcomes[node.name] = outcome
+                verb = "cached" if outcome.cached else f"ran ({outcome.reason})"
+                self._say(f"[{index}/{len(nodes)}] {node.name}: {verb}, {outcome.seconds:.1f}s")
+                for hook in self.hooks:
+                    hook.component_finished(state, node, outcome)
+        except BaseException as error:
+            for hook in self.hooks:
+                hook.pipeline_failed(state, error)
+            raise
+        for hook in self.hooks:
+            hook.pipeline_finished(state, time.perf_counter() - started)
+        return state
+
+    def _run_node(self, state: RunState, node: Node) -> Outcome:
+        started = time.perf_counter()
+        params = {name: (value.resolve(state) if isinstance(value, Resolved) else value)
+                  for name, value in node.params.items()}
+        fingerprint = self._fingerprint(state, node, params)
+        key = cache.cache_key(fingerprint)
+        base = art.component_dir(state.artifacts_root, state.pipeline.name, node.name)
+        final_dir = os.path.join(base, key)
+        art.remove_stale_staging(base)
+        record = art.read_record(final_dir)
+        if record is not None:
+            return Outcome(node.name, key, True, "cache hit", time.perf_counter() - started,
+                           record)
+        previous = art.list_records(state.artifacts_root, state.pipeline.name, node.name)
+        reason = cache.explain_change(previous[-1].fingerprint if previous else None,
+                                      fingerprint)
+        staging = art.new_staging_dir(final_dir)
+        scratch = os.path.join(self.workdir, "scratch", os.path.basename(staging))
+        try:
+            report = self._execute(state, node, params, staging, scratch, key)
+            art.commit(staging, final_dir, {
+                "producer": node.name, "key": key, "pipeline": state.pipeline.name,
+                "outputs": {name: t.TYPE for name, t in node.component.outputs.items()},
+                "inputs": {name: state.outcomes[ref.node].key
+                           for name, ref in node.inputs.items()},
+                "params": params, "fingerprint": fingerprint,
+                "libraries": fingerprint["libraries"], "report": report.to_json()})
+        except TfpipeError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        except Exception as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ComponentFailed(node.name, error) from error
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        record = art.read_record(final_dir)
+        assert record is not None, final_dir
+        return Outcome(node.name, key, False, reason, time.perf_counter() - started, record)
+
+    def _fingerprint(self, state: RunState, node: Node, params: dict[str, Any]) -> dict:
+        spec = node.component
+        task = state.pipeline.task_module
+        return {
+            "component": spec.name,
+            "component_source": cache.source_digest(spec.fn),
+            "task_source": cache.package_digest(task) if task is not None else "",
+            "params": {k: v for k, v in params.items() if k not in spec.data_params},
+            "data": {k: cache.file_fingerprint(params[k]) for k in spec.data_params},
+            "inputs": {name: state.outcomes[ref.node].key for name, ref in node.inputs.items()},
+            "libraries": cache.library_versions(),
+        }
+
+    def _execute(self, state: RunState, node: Node, params: dict[str, Any], staging: str,
+                 scratch: str, key: str) -> Report:
+        spec = node.component
+        kwargs: dict[str, Any] = dict(params)
+        for name, ref in node.inputs.items():
+            kwargs[name] = state.artifact(ref.node, ref.output, spec.inputs[name])
+        for name, artifact_type in spec.outputs.items():
+            os.makedirs(os.path.join(staging, name))
+            kwargs[name] = artifact_type(uri=os.path.join(staging, name), key=key,
+                                         producer=node.name)
+        if spec.wants_context:
+            kwargs["context"] = RunContext(
+                workdir=self.workdir, pipeline=state.pipeline.name, component=node.name,
+                beam_args=self.beam_args, scratch=scratch, quiet=self.quiet)
+        return spec(**kwargs) or Report()
+
+    def _say(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,25 @@
+"""Registry of task packages, imported lazily so the CLI starts fast."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from tfpipe.pipelines.errors import InputError
+
+TASK_PACKAGES = {
+    "forecasting": "tfpipe.pipelines.forecasting",
+}
+
+
+def task_names() -> list[str]:
+    """Names accepted by `tfpipe run`."""
+    return sorted(TASK_PACKAGES)
+
+
+def load_task(name: str) -> ModuleType:
+    """The task package implementing the TaskModule protocol of pipelines/task.py."""
+    try:
+        package = TASK_PACKAGES[name]
+    except KeyError:
+        raise InputError(f"unknown task {name!r}; choose one of: {', '.join(task_names())}")
+    return importlib.import_module(package)

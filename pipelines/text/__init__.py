@@ -1,0 +1,1 @@
+"""Text classification task: readers, Beam ingest, tf.Transform cleaning, Keras models, metrics."""

@@ -1,0 +1,205 @@
+"""Beam PTransforms for text ingest: read with quarantine, split, check labels, encode."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator
+
+import apache_beam as beam
+
+from tfpipe.pipelines.text.cleaning import length_from_histogram, token_counts
+from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
+from tfpipe.pipelines.text.features import LABEL_KEY, TEXT_KEY
+from tfpipe.pipelines.text.readers import Quarantined, Row
+from tfpipe.pipelines.text.split import (EVAL, TRAIN, assign_split, check_label,
+                                         infer_label_values, label_index)
+
+ROWS = "rows"
+QUARANTINE = "quarantine"
+
+
+class _ReadFile(beam.DoFn):
+    """Emit valid rows on the main output and rejects on the quarantine output."""
+
+    def __init__(self, read_fn: Callable[[str], Iterable[Row | Quarantined]]) -> None:
+        self._read_fn = read_fn
+
+    def process(self, path: str) -> Iterator[Any]:
+        """Read one file."""
+        for item in self._read_fn(path):
+            if isinstance(item, Quarantined):
+                yield beam.pvalue.TaggedOutput(QUARANTINE, item)
+            else:
+                yield item
+
+
+@beam.ptransform_fn
+def ReadRecords(pbegin: Any, files: list[str],
+                read_fn: Callable[[str], Iterable[Row | Quarantined]]) -> dict[str, Any]:
+    """Files to {'rows': Row, 'quarantine': Quarantined}; a file is read by one worker."""
+    results = (pbegin
+               | "ListFiles" >> beam.Create(sorted(files))
+               | "ReadFiles" >> beam.ParDo(_ReadFile(read_fn)).with_outputs(QUARANTINE,
+                                                                            main=ROWS))
+    return {ROWS: results[ROWS], QUARANTINE: results[QUARANTINE]}
+
+
+@beam.ptransform_fn
+def SplitTrainEval(rows: Any, eval_fraction: float, seed: int) -> tuple[Any, Any]:
+    """Seeded split by a hash of the text: (train, eval)."""
+    parts = rows | "Partition" >> beam.Partition(
+        lambda row, _: 1 if assign_split(row.text, eval_fraction, seed) == EVAL else 0, 2)
+    return parts[0], parts[1]
+
+
+@beam.ptransform_fn
+def LabelValues(train_rows: Any, configured: tuple[str, ...] | None) -> Any:
+    """A singleton PCollection with the label set: configured, or inferred from train."""
+    if configured:
+        return train_rows.pipeline | "Configured" >> beam.Create([tuple(configured)])
+    return (train_rows
+            | "Labels" >> beam.Map(lambda row: row.label)
+            | "Distinct" >> beam.Distinct()
+            | "Collect" >> beam.combiners.ToList()
+            | "Sort" >> beam.Map(lambda labels: infer_label_values(labels) if labels else ()))
+
+
+class _CheckLabel(beam.DoFn):
+    """Keep rows whose label is in the set; quarantine the others."""
+
+    def process(self, row: Row, label_values: tuple[str, ...]) -> Iterator[Any]:
+        """Check one row."""
+        checked = check_label(row, label_values)
+        if isinstance(checked, Quarantined):
+            yield beam.pvalue.TaggedOutput(QUARANTINE, checked)
+        else:
+            yield checked
+
+
+@beam.ptransform_fn
+def CheckLabels(rows: Any, label_values: Any) -> dict[str, Any]:
+    """Rows to {'rows', 'quarantine'} against the singleton label set."""
+    results = rows | "Check" >> beam.ParDo(
+        _CheckLabel(), beam.pvalue.AsSingleton(label_values)).with_outputs(QUARANTINE, main=ROWS)
+    return {ROWS: results[ROWS], QUARANTINE: results[QUARANTINE]}
+
+
+def encode_example(row: Row, label_values: tuple[str, ...] | None) -> bytes:
+    """One row as a serialized tf.Example (text bytes, label index when labelled)."""
+    import tensorflow as tf
+
+    feature = {TEXT_KEY: tf.train.Feature(
+        bytes_list=tf.train.BytesList(value=[row.text.encode("utf-8")]))}
+    if label_values is not None:
+        feature[LABEL_KEY] = tf.train.Feature(
+            int64_list=tf.train.Int64List(value=[label_index(row.label, label_values)]))
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+@beam.ptransform_fn
+def EncodeExamples(rows: Any, label_values: Any | None) -> Any:
+    """Rows to serialized tf.Examples; unlabelled when label_values is None."""
+    if label_values is None:
+        return rows | "Encode" >> beam.Map(encode_example, None)
+    return rows | "Encode" >> beam.Map(encode_example, beam.pvalue.AsSingleton(label_values))
+
+
+@beam.ptransform_fn
+def QuarantineJson(quarantined: Any) -> Any:
+    """Quarantined records as JSON lines, ready for WriteToText."""
+    return quarantined | "ToJson" >> beam.Map(
+        lambda q: json.dumps(q.to_json(), ensure_ascii=False, sort_keys=True))
+
+
+def _summary_keys(item: Any, split: str) -> Iterator[tuple[str, str]]:
+    """Counting keys for one valid row or rejected record."""
+    if isinstance(item, Quarantined):
+        yield ("quarantined", item.reason)
+        yield ("quarantined_by_source", item.source)
+    else:
+        yield ("valid_by_source", item.source)
+        yield ("split", split)
+
+
+def _nest(counts: list[tuple[tuple[str, str], int]]) -> dict[str, dict[str, int]]:
+    """[((group, key), n)] to {group: {key: n}}, sorted."""
+    nested: dict[str, dict[str, int]] = {}
+    for (group, key), n in sorted(counts):
+        nested.setdefault(group, {})[key] = n
+    return nested
+
+
+@beam.ptransform_fn
+def Summarize(pcolls: dict[str, Any]) -> Any:
+    """{'train', 'eval', 'quarantine'} to a singleton {group: {key: count}} summary."""
+    keyed = [pcolls[name] | f"Keys{name}" >> beam.FlatMap(_summary_keys, name)
+             for name in (TRAIN, EVAL, QUARANTINE)]
+    return (keyed
+            | "Flatten" >> beam.Flatten()
+            | "Count" >> beam.combiners.Count.PerElement()
+            | "Collect" >> beam.combiners.ToList()
+            | "Nest" >> beam.Map(_nest))
+
+
+class _CountTokens(beam.DoFn):
+    """Token counts for a batch of texts, with the transform's own cleaning ops."""
+
+    def __init__(self, cleaning: CleaningConfig, stopwords: tuple[str, ...]) -> None:
+        self._cleaning = cleaning
+        self._stopwords = stopwords
+
+    def process(self, texts: list[str]) -> Iterator[int]:
+        """Count one batch."""
+        yield from token_counts(list(texts), self._cleaning, self._stopwords)
+
+
+@beam.ptransform_fn
+def SequenceLength(train_rows: Any, cleaning: CleaningConfig, vocab: VocabConfig,
+                   stopwords: tuple[str, ...]) -> Any:
+    """A singleton: the configured length, else the percentile of train token counts."""
+    if vocab.sequence_length is not None:
+        return train_rows.pipeline | "Configured" >> beam.Create([vocab.sequence_length])
+    return (train_rows
+            | "Texts" >> beam.Map(lambda row: row.text)
+            | "Batch" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
+            | "CountTokens" >> beam.ParDo(_CountTokens(cleaning, stopwords))
+            | "Histogram" >> beam.combiners.Count.PerElement()
+            | "Collect" >> beam.combiners.ToList()
+            | "Percentile" >> beam.Map(
+                lambda pairs: length_from_histogram(dict(Counter(dict(pairs))),
+                                                    vocab.length_percentile,
+                                                    vocab.max_sequence_length)
+                if pairs else vocab.max_sequence_length))
+
+
+@beam.ptransform_fn
+def IngestText(pbegin: Any, files: list[str],
+               read_fn: Callable[[str], Iterable[Row | Quarantined]],
+               eval_fraction: float, seed: int, labelled: bool,
+               label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Read, split and (when labelled) check labels; all outputs as PCollections.
+
+    Returns {'train', 'eval'} (Row), {'train_examples', 'eval_examples'} (bytes),
+    'quarantine' (Quarantined), 'label_values' (singleton or None) and 'summary' (singleton).
+    """
+    read = pbegin | "Read" >> ReadRecords(files, read_fn)
+    train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
+    rejects = [read[QUARANTINE]]
+    labels = None
+    if labelled:
+        labels = train | "LabelValues" >> LabelValues(label_values)
+        checked_train = train | "CheckTrainLabels" >> CheckLabels(labels)
+        checked_eval = eval_ | "CheckEvalLabels" >> CheckLabels(labels)
+        train, eval_ = checked_train[ROWS], checked_eval[ROWS]
+        rejects += [checked_train[QUARANTINE], checked_eval[QUARANTINE]]
+    quarantine = rejects | "AllQuarantine" >> beam.Flatten()
+    return {
+        TRAIN: train,
+        EVAL: eval_,
+        "train_examples": train | "EncodeTrain" >> EncodeExamples(labels),
+        "eval_examples": eval_ | "EncodeEval" >> EncodeExamples(labels),
+        QUARANTINE: quarantine,
+        "label_values": labels,
+        "summary": {TRAIN: train, EVAL: eval_, QUARANTINE: quarantine}
+        | "Summarize" >> Summarize(),
+    }

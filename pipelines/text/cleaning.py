@@ -1,0 +1,84 @@
+"""Text cleaning and sequence shaping as TensorFlow ops, so they live in the transform graph."""
+from __future__ import annotations
+
+from typing import Any
+
+from tfpipe.pipelines.text.config import CleaningConfig
+
+HTML_TAG = r"<[^>]*>"
+HTML_ENTITY = r"&(?:[a-zA-Z]+|#[0-9]+|#[xX][0-9a-fA-F]+);"
+APOSTROPHES = "['\u2019`]"
+NOT_WORD = r"[^\p{L}\p{M}\p{N}\s]+"
+PAD_ID = 0
+
+
+def clean_text(texts: Any, cfg: CleaningConfig) -> Any:
+    """Lower-case, strip HTML and punctuation from a string tensor, per the config."""
+    import tensorflow as tf
+
+    out = texts
+    if cfg.strip_html:
+        out = tf.strings.regex_replace(out, HTML_TAG, " ")
+        out = tf.strings.regex_replace(out, HTML_ENTITY, " ")
+    if cfg.lowercase:
+        out = tf.strings.lower(out, encoding="utf-8")
+    if cfg.remove_punctuation:
+        out = tf.strings.regex_replace(out, APOSTROPHES, "")
+        out = tf.strings.regex_replace(out, NOT_WORD, " ")
+    return out
+
+
+def tokenize(texts: Any, cfg: CleaningConfig, stopwords: tuple[str, ...] = ()) -> Any:
+    """Cleaned texts split on whitespace into a RaggedTensor, stop-words removed if asked."""
+    import tensorflow as tf
+
+    tokens = tf.strings.split(clean_text(texts, cfg))
+    if cfg.remove_stopwords and stopwords:
+        pattern = "(?:" + "|".join(_escape(w) for w in stopwords) + ")"
+        keep = tf.logical_not(tf.strings.regex_full_match(tokens.flat_values, pattern))
+        tokens = tf.ragged.boolean_mask(tokens, tokens.with_flat_values(keep))
+    return tokens
+
+
+def _escape(word: str) -> str:
+    """Escape RE2 metacharacters in a literal word."""
+    return "".join("\\" + ch if ch in r".^$|?*+()[]{}\\" else ch for ch in word)
+
+
+def pad_and_truncate(ids: Any, length: int, padding: str = "post", truncating: str = "post"
+                     ) -> Any:
+    """A dense [batch, length] tensor from ragged ids, padded with PAD_ID."""
+    import tensorflow as tf
+
+    ids = ids[:, -length:] if truncating == "pre" else ids[:, :length]
+    dense = ids.to_tensor(default_value=PAD_ID, shape=[None, length])
+    if padding == "post":
+        return dense
+    shift = tf.cast(length - ids.row_lengths(), tf.int32)
+    positions = tf.range(length, dtype=tf.int32)[tf.newaxis, :] - shift[:, tf.newaxis]
+    gathered = tf.gather(dense, tf.maximum(positions, 0), batch_dims=1)
+    return tf.where(positions >= 0, gathered, tf.zeros_like(gathered))
+
+
+def token_counts(texts: list[str], cfg: CleaningConfig, stopwords: tuple[str, ...] = ()
+                 ) -> list[int]:
+    """Number of tokens per text after cleaning, computed eagerly with the same ops."""
+    import tensorflow as tf
+
+    if not texts:
+        return []
+    return tokenize(tf.constant(texts), cfg, stopwords).row_lengths().numpy().tolist()
+
+
+def length_from_histogram(histogram: dict[int, int], percentile: float, cap: int) -> int:
+    """Smallest length covering `percentile`% of the counts (nearest rank), within [1, cap]."""
+    total = sum(histogram.values())
+    if total == 0:
+        raise ValueError("cannot choose a sequence length: no train text")
+    needed = percentile / 100.0 * total
+    seen = 0
+    for length in sorted(histogram):
+        seen += histogram[length]
+        if seen >= needed - 1e-9:
+            return max(1, min(int(length), cap))
+    return max(1, min(max(histogram), cap))

@@ -1,0 +1,242 @@
+"""Plain readers for CSV, TSV, JSON Lines and line corpora, with quarantine instead of drops."""
+from __future__ import annotations
+
+import csv
+import fnmatch
+import io
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from tfpipe.pipelines.text.config import DEFAULT_PATTERNS, ReaderConfig
+
+# Reasons a row is quarantined; the counts are reported per reason.
+EMPTY_TEXT = "empty_text"
+INVALID_UTF8 = "invalid_utf8"
+MISSING_TEXT = "missing_text"
+MISSING_LABEL = "missing_label"
+UNKNOWN_LABEL = "unknown_label"
+MALFORMED_ROW = "malformed_row"
+REASONS = (EMPTY_TEXT, INVALID_UTF8, MISSING_TEXT, MISSING_LABEL, UNKNOWN_LABEL, MALFORMED_ROW)
+
+# Files in a data folder that are documentation, not data.
+_IGNORED_PREFIXES = ("readme", "license", "licence", "changelog")
+_EXTENSION_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl",
+                      ".json": "jsonl", ".ndjson": "jsonl"}
+_RAW_PREVIEW = 200
+
+
+@dataclass(frozen=True)
+class Row:
+    """One valid example: text, optional label and where it came from."""
+
+    text: str
+    label: str | None
+    source: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """One rejected row, with the reason and a short preview of what was read."""
+
+    source: str
+    row: int
+    reason: str
+    raw: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for quarantine files."""
+        return {"source": self.source, "row": self.row, "reason": self.reason, "raw": self.raw}
+
+
+def resolve_format(path: str, configured: str | None) -> str:
+    """The configured format, or the one implied by the file extension."""
+    if configured:
+        return configured
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in _EXTENSION_FORMATS:
+        raise ValueError(f"cannot tell the format of {path!r} from its extension; "
+                         f"set format=csv|tsv|jsonl")
+    return _EXTENSION_FORMATS[ext]
+
+
+def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | None) -> list[str]:
+    """A file is itself; a folder means every matching data file in it, sorted."""
+    if os.path.isfile(path):
+        return [path]
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"input data {path!r} does not exist")
+    globs = patterns or _default_patterns(fmt)
+    files = sorted(
+        os.path.join(path, name) for name in os.listdir(path)
+        if os.path.isfile(os.path.join(path, name))
+        and not name.startswith(".")
+        and not name.lower().startswith(_IGNORED_PREFIXES)
+        and any(fnmatch.fnmatch(name, g) for g in globs))
+    if not files:
+        raise FileNotFoundError(f"no input files matching {', '.join(globs)} in {path!r}")
+    return files
+
+
+def _default_patterns(fmt: str | None) -> tuple[str, ...]:
+    """Patterns for a format, or every known data extension."""
+    if fmt:
+        return DEFAULT_PATTERNS[fmt]
+    return tuple(f"*{ext}" for ext in _EXTENSION_FORMATS)
+
+
+def _has_undecodable(text: str) -> bool:
+    """True when surrogateescape decoding left a marker for an invalid byte."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _preview(value: Any) -> str:
+    """A printable, bounded preview of a raw row."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                           default=str)
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text[:_RAW_PREVIEW]
+
+
+def _pick(fields: list[str] | dict[str, Any], column: str | int, header: list[str] | None
+          ) -> Any:
+    """The value of a column by name or position; None when absent."""
+    if isinstance(fields, dict):
+        if isinstance(column, int):
+            values = list(fields.values())
+            return values[column] if -len(values) <= column < len(values) else None
+        return fields.get(column)
+    if isinstance(column, str):
+        if header is None:
+            raise ValueError(f"column {column!r} given by name but the file has no header; "
+                             f"use a 0-based position")
+        if column not in header:
+            raise ValueError(f"column {column!r} not in header {header}")
+        column = header.index(column)
+    return fields[column] if -len(fields) <= column < len(fields) else None
+
+
+def _check_row(source: str, row: int, text: Any, label: Any, with_label: bool, raw: Any
+               ) -> Row | Quarantined:
+    """Turn picked values into a Row or a Quarantined record."""
+    if text is None:
+        return Quarantined(source, row, MISSING_TEXT, _preview(raw))
+    text = text if isinstance(text, str) else str(text)
+    label_text = None if label is None else (label if isinstance(label, str) else str(label))
+    if _has_undecodable(text) or (label_text is not None and _has_undecodable(label_text)):
+        return Quarantined(source, row, INVALID_UTF8, _preview(raw))
+    if not text.strip():
+        return Quarantined(source, row, EMPTY_TEXT, _preview(raw))
+    if with_label:
+        if label_text is None or not label_text.strip():
+            return Quarantined(source, row, MISSING_LABEL, _preview(raw))
+        label_text = label_text.strip()
+    return Row(text.strip(), label_text if with_label else None, source, row)
+
+
+def _read_decoded(path: str, encoding: str) -> str:
+    """File content decoded with invalid bytes kept as markers, not errors."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode(encoding, errors="surrogateescape")
+
+
+def _lines(content: str) -> list[str]:
+    """Lines split on LF only (not on NEL or other Unicode breaks), without the final empty."""
+    lines = [line.rstrip("\r") for line in content.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _delimited_rows(path: str, cfg: ReaderConfig, fmt: str, with_label: bool
+                    ) -> Iterator[Row | Quarantined]:
+    """Rows of a CSV or TSV file."""
+    source = os.path.basename(path)
+    delimiter = cfg.delimiter or ("," if fmt == "csv" else "\t")
+    quoting_on = cfg.quoting if cfg.quoting is not None else fmt == "csv"
+    has_header = cfg.header if cfg.header is not None else True
+    reader = csv.reader(io.StringIO(_read_decoded(path, cfg.encoding), newline=""),
+                        delimiter=delimiter,
+                        quoting=csv.QUOTE_MINIMAL if quoting_on else csv.QUOTE_NONE,
+                        strict=False)
+    header: list[str] | None = None
+    text_col = cfg.text_column if cfg.text_column is not None else ("text" if has_header else 0)
+    label_col = cfg.label_column if cfg.label_column is not None else (
+        "label" if has_header else 1)
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if has_header and header is None:
+                header = [h.strip() for h in fields]
+                _pick(header, text_col, header)  # fail early on a bad column name
+                if with_label:
+                    _pick(header, label_col, header)
+                continue
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                yield Quarantined(source, line, EMPTY_TEXT, "")
+                continue
+            text = _pick(fields, text_col, header)
+            label = _pick(fields, label_col, header) if with_label else None
+            yield _check_row(source, line, text, label, with_label, delimiter.join(fields))
+    except csv.Error as exc:
+        raise ValueError(f"{path}: line {reader.line_num}: cannot parse {fmt}: {exc}") from exc
+
+
+def _jsonl_rows(path: str, cfg: ReaderConfig, with_label: bool) -> Iterator[Row | Quarantined]:
+    """Rows of a JSON Lines file; one object per line."""
+    source = os.path.basename(path)
+    text_col = cfg.text_column if cfg.text_column is not None else "text"
+    label_col = cfg.label_column if cfg.label_column is not None else "label"
+    for number, line in enumerate(_lines(_read_decoded(path, cfg.encoding)), start=1):
+        if not line.strip():
+            yield Quarantined(source, number, EMPTY_TEXT, "")
+            continue
+        if _has_undecodable(line):
+            yield Quarantined(source, number, INVALID_UTF8, _preview(line))
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            yield Quarantined(source, number, MALFORMED_ROW, _preview(line))
+            continue
+        if not isinstance(obj, dict):
+            yield Quarantined(source, number, MALFORMED_ROW, _preview(line))
+            continue
+        label = _pick(obj, label_col, None) if with_label else None
+        yield _check_row(source, number, _pick(obj, text_col, None), label, with_label, obj)
+
+
+def read_labelled_file(path: str, cfg: ReaderConfig) -> Iterator[Row | Quarantined]:
+    """Every row of one labelled file as a Row or a Quarantined record."""
+    fmt = resolve_format(path, cfg.format)
+    if fmt == "jsonl":
+        return _jsonl_rows(path, cfg, with_label=True)
+    return _delimited_rows(path, cfg, fmt, with_label=True)
+
+
+def read_corpus_file(path: str, encoding: str = "utf-8") -> Iterator[Row | Quarantined]:
+    """Every line of a plain-text corpus as a Row (no label) or a Quarantined record."""
+    source = os.path.basename(path)
+    for number, line in enumerate(_lines(_read_decoded(path, encoding)), start=1):
+        yield _check_row(source, number, line, None, False, line)
+
+
+def check_summary(files: list[str], summary: dict[str, dict[str, int]]) -> None:
+    """Fail naming every input file that produced no valid row."""
+    valid = summary.get("valid_by_source", {})
+    rejected = summary.get("quarantined_by_source", {})
+    empty = [f for f in files if valid.get(os.path.basename(f), 0) == 0]
+    if empty:
+        details = "; ".join(f"{f} ({rejected.get(os.path.basename(f), 0)} quarantined)"
+                            for f in empty)
+        raise ValueError(f"no valid row in {details}; check format, header, quoting, "
+                         f"column and label settings")
+    if not summary.get("split", {}).get("train"):
+        raise ValueError("the train split is empty; lower eval_fraction or add data")
+    if not summary.get("split", {}).get("eval"):
+        raise ValueError("the eval split is empty; raise eval_fraction or add data")

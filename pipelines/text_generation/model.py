@@ -1,0 +1,34 @@
+"""The Keras 3 bidirectional-LSTM next-word language model."""
+from __future__ import annotations
+
+from typing import Any
+
+from tfpipe.pipelines.text.features import TOKENS_KEY
+from tfpipe.pipelines.text_generation.config import LanguageModelConfig
+
+
+def default_embedding_dim(vocabulary_size: int) -> int:
+    """Four times the fourth root of the vocabulary size, at least 16."""
+    return max(16, int(round(4 * max(1, vocabulary_size) ** 0.25)))
+
+
+def build_language_model(cfg: LanguageModelConfig, num_tokens: int, vocabulary_size: int,
+                         context_length: int) -> Any:
+    """A compiled model: [batch, context_length] prefix ids -> next-id probabilities."""
+    import keras
+
+    if context_length < 1:
+        raise ValueError(f"context_length must be >= 1, got {context_length}")
+    inputs = keras.Input(shape=(context_length,), dtype="int64", name=TOKENS_KEY)
+    dim = cfg.embedding_dim or default_embedding_dim(vocabulary_size)
+    hidden = keras.layers.Embedding(num_tokens, dim, mask_zero=True, name="embedding")(inputs)
+    hidden = keras.layers.Bidirectional(keras.layers.LSTM(cfg.units), name="bilstm")(hidden)
+    if cfg.dropout:
+        hidden = keras.layers.Dropout(cfg.dropout, name="dropout")(hidden)
+    outputs = keras.layers.Dense(num_tokens, activation="softmax", name="next_word")(hidden)
+    model = keras.Model(inputs, outputs, name="next_word_bilstm")
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
+                  loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(
+                      k=5, name="top5_accuracy")])
+    return model

@@ -1,0 +1,153 @@
+"""MLflow tracking as a runner hook: components never call MLflow themselves."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from tfpipe.pipelines.config import RunPaths
+from tfpipe.pipelines.pipeline import Node
+from tfpipe.pipelines.runner import Outcome, RunState
+
+MAX_PARAM_LENGTH = 6000
+
+
+def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict -> dotted keys."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+class MlflowTracker:
+    """One parent run per pipeline run, one nested run per component (cached ones too)."""
+
+    def __init__(self, paths: RunPaths, experiment_name: str, task: str,
+                 config: dict[str, Any], data: str) -> None:
+        self.paths = paths
+        self.experiment_name = experiment_name
+        self.task = task
+        self.config = config
+        self.data = data
+        self.client: Any = None
+        self.experiment_id = ""
+        self.run_id = ""
+        self.registered: dict[str, Any] | None = None
+
+    def pipeline_started(self, state: RunState) -> None:
+        """Create (or reuse) the experiment and open the parent run."""
+        from mlflow.tracking import MlflowClient
+
+        self.client = MlflowClient(tracking_uri=self.paths.tracking_uri)
+        experiment = self.client.get_experiment_by_name(self.experiment_name)
+        if experiment is None:
+            location = None
+            if self.paths.tracking_uri.startswith("sqlite:"):
+                os.makedirs(self.paths.mlartifacts, exist_ok=True)
+                location = f"file://{self.paths.mlartifacts}"
+            self.experiment_id = self.client.create_experiment(self.experiment_name,
+                                                               artifact_location=location)
+        else:
+            self.experiment_id = experiment.experiment_id
+        run = self.client.create_run(self.experiment_id, run_name=f"{self.task}-{time.strftime('%Y%m%d-%H%M%S')}",
+                                     tags={"tfpipe.task": self.task, "tfpipe.data": self.data,
+                                           "tfpipe.workdir": self.paths.workdir})
+        self.run_id = run.info.run_id
+        self._log_params(self.run_id, {**self.config, "data": self.data})
+
+    def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None:
+        """A nested run with the component's params, metrics, per-epoch history and plots."""
+        from mlflow.entities import Metric
+
+        report = outcome.record.report
+        child = self.client.create_run(self.experiment_id, run_name=node.name, tags={
+            "mlflow.parentRunId": self.run_id, "tfpipe.component": node.name,
+            "tfpipe.cached": str(outcome.cached).lower(), "tfpipe.cache_key": outcome.key,
+            "tfpipe.reason": outcome.reason, "tfpipe.artifact": outcome.record.directory,
+            **report.get("tags", {})})
+        child_id = child.info.run_id
+        self._log_params(child_id, report.get("params", {}))
+        now = int(time.time() * 1000)
+        metrics = [Metric(k, float(v), now, 0) for k, v in report.get("metrics", {}).items()]
+        metrics.append(Metric("seconds", outcome.seconds, now, 0))
+        for name, values in report.get("history", {}).items():
+            metrics += [Metric(name, float(v), now, step) for step, v in enumerate(values)]
+        for start in range(0, len(metrics), 900):
+            self.client.log_batch(child_id, metrics=metrics[start:start + 900])
+        for relative in report.get("plots", []):
+            self.client.log_artifact(child_id, os.path.join(outcome.record.directory, relative),
+                                     "plots")
+        blessing = os.path.join(outcome.record.directory, "evaluation", "blessing.json")
+        if os.path.exists(blessing):
+            self.client.log_artifact(child_id, blessing)
+            self._tag_blessing(blessing)
+        summary = report.get("summary", {})
+        if node.name == "push" and summary.get("pushed") and not outcome.cached:
+            self.registered = self._register(child_id, summary)
+        self.client.set_terminated(child_id, "FINISHED")
+
+    def pipeline_finished(self, state: RunState, seconds: float) -> None:
+        """Close the parent run with the headline metrics."""
+        from mlflow.entities import Metric
+
+        evaluation = state.outcomes.get("evaluate")
+        now = int(time.time() * 1000)
+        metrics = [Metric("total_seconds", seconds, now, 0)]
+        if evaluation is not None:
+            metrics += [Metric(k, float(v), now, 0)
+                        for k, v in evaluation.record.report.get("metrics", {}).items()]
+        self.client.log_batch(self.run_id, metrics=metrics)
+        pushed = state.outcomes.get("push")
+        if pushed is not None:
+            version = pushed.record.report.get("summary", {}).get("version")
+            self.client.set_tag(self.run_id, "tfpipe.pushed_version", str(version or ""))
+        self.client.set_terminated(self.run_id, "FINISHED")
+
+    def pipeline_failed(self, state: RunState, error: BaseException) -> None:
+        """Mark the parent run failed with the error."""
+        if self.client is None or not self.run_id:
+            return
+        try:
+            self.client.set_tag(self.run_id, "tfpipe.error", str(error)[:5000])
+            self.client.set_terminated(self.run_id, "FAILED")
+        except Exception as tracking_error:  # never hide the pipeline's own error
+            print(f"warning: could not record the failure in MLflow: {tracking_error}",
+                  file=sys.stderr)
+
+    def _tag_blessing(self, path: str) -> None:
+        with open(path, encoding="utf-8") as handle:
+            decision = json.load(handle)
+        self.client.set_tag(self.run_id, "tfpipe.blessed", str(decision["blessed"]).lower())
+        self.client.set_tag(self.run_id, "tfpipe.blessing_reason", decision["reason"][:5000])
+        if decision.get("forced"):
+            self.client.set_tag(self.run_id, "tfpipe.forced_blessing", decision["reason"])
+
+    def _register(self, run_id: str, summary: dict[str, Any]) -> dict[str, Any]:
+        """Copy the pushed SavedModel into the run and register it with alias champion."""
+        from mlflow.exceptions import MlflowException
+
+        name = summary["model_name"]
+        self.client.log_artifacts(run_id, summary["serving_path"], "saved_model")
+        source = f"{self.client.get_run(run_id).info.artifact_uri}/saved_model"
+        try:
+            self.client.create_registered_model(name)
+        except MlflowException:
+            pass  # already registered
+        version = self.client.create_model_version(name, source, run_id=run_id, tags={
+            "serving_version": str(summary["version"]),
+            "serving_path": summary["serving_path"]})
+        self.client.set_registered_model_alias(name, "champion", version.version)
+        return {"name": name, "version": version.version}
+
+    def _log_params(self, run_id: str, params: dict[str, Any]) -> None:
+        from mlflow.entities import Param
+
+        items = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in flatten(params).items()]
+        for start in range(0, len(items), 90):
+            self.client.log_batch(run_id, params=items[start:start + 90])

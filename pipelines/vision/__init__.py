@@ -1,0 +1,1 @@
+"""The vision task: image classification with CNNs, augmentation and transfer learning."""

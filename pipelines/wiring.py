@@ -1,0 +1,46 @@
+"""The standard five-component DAG, built from a task package and a resolved config."""
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+from tfpipe.components.evaluate import evaluate
+from tfpipe.components.ingest import ingest
+from tfpipe.components.push import push
+from tfpipe.components.train import train
+from tfpipe.components.transform import transform
+from tfpipe.pipelines.champion import champion_resolver
+from tfpipe.pipelines.config import RunPaths, pick
+from tfpipe.pipelines.pipeline import Node, Pipeline
+
+
+def create_pipeline(module: ModuleType, config: dict[str, Any], data: str,
+                    paths: RunPaths) -> Pipeline:
+    """ingest -> transform -> train -> evaluate (vs baselines and champion) -> push."""
+    task = module.NAME
+    groups = module.PARAM_GROUPS
+    name = config.get("pipeline_name") or task
+    serving_base = os.path.join(paths.serving, config["model_name"])
+    ingest_node = Node(ingest, params={
+        "task": task, "data": data, "params": pick(config, groups["ingest"]),
+        "max_bad_fraction": config.get("max_bad_fraction", 0.0)})
+    transform_node = Node(transform, inputs={"examples": ingest_node.out("examples")},
+                          params={"task": task, "params": pick(config, groups["transform"])})
+    train_node = Node(train, inputs={
+        "transformed_examples": transform_node.out("transformed_examples"),
+        "transform_graph": transform_node.out("transform_graph")},
+        params={"task": task, "params": pick(config, groups["train"])})
+    evaluate_node = Node(evaluate, inputs={
+        "examples": ingest_node.out("examples"), "statistics": ingest_node.out("statistics"),
+        "model": train_node.out("model")},
+        params={"task": task, "params": pick(config, groups["evaluate"]),
+                "champion": champion_resolver(name, serving_base, candidate_node="train")})
+    push_node = Node(push, inputs={
+        "examples": ingest_node.out("examples"), "model": train_node.out("model"),
+        "evaluation": evaluate_node.out("evaluation")},
+        params={"task": task, "model_name": config["model_name"],
+                "serving_dir": paths.serving,
+                "params": pick(config, groups["evaluate"] + ("push_validation_examples",))})
+    return Pipeline(name=name, task=task, config=config,
+                    nodes=[ingest_node, transform_node, train_node, evaluate_node, push_node])
