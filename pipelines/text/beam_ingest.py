@@ -1,7 +1,6 @@
-"""Beam PTransforms for text ingest: read with quarantine, split, check labels, encode."""
+"""Beam PTransforms for text ingest: read with quarantine, split, check labels, to dicts."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
@@ -11,8 +10,7 @@ from tfpipe.pipelines.text.cleaning import length_from_histogram, token_counts
 from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
 from tfpipe.pipelines.text.features import LABEL_KEY, TEXT_KEY
 from tfpipe.pipelines.text.readers import Quarantined, Row
-from tfpipe.pipelines.text.split import (EVAL, TRAIN, assign_split, check_label,
-                                         infer_label_values, label_index)
+from tfpipe.pipelines.text.split import EVAL, TRAIN, assign_split, check_label, infer_label_values
 
 ROWS = "rows"
 QUARANTINE = "quarantine"
@@ -84,61 +82,40 @@ def CheckLabels(rows: Any, label_values: Any) -> dict[str, Any]:
     return {ROWS: results[ROWS], QUARANTINE: results[QUARANTINE]}
 
 
-def encode_example(row: Row, label_values: tuple[str, ...] | None) -> bytes:
-    """One row as a serialized tf.Example (text bytes, label index when labelled)."""
-    import tensorflow as tf
-
-    feature = {TEXT_KEY: tf.train.Feature(
-        bytes_list=tf.train.BytesList(value=[row.text.encode("utf-8")]))}
-    if label_values is not None:
-        feature[LABEL_KEY] = tf.train.Feature(
-            int64_list=tf.train.Int64List(value=[label_index(row.label, label_values)]))
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+def row_to_example(row: Row) -> dict[str, str]:
+    """A Row as the raw example dict ingest writes: text, and the label name when labelled."""
+    example = {TEXT_KEY: row.text}
+    if row.label is not None:
+        example[LABEL_KEY] = row.label
+    return example
 
 
 @beam.ptransform_fn
-def EncodeExamples(rows: Any, label_values: Any | None) -> Any:
-    """Rows to serialized tf.Examples; unlabelled when label_values is None."""
-    if label_values is None:
-        return rows | "Encode" >> beam.Map(encode_example, None)
-    return rows | "Encode" >> beam.Map(encode_example, beam.pvalue.AsSingleton(label_values))
+def IngestText(pbegin: Any, files: list[str],
+               read_fn: Callable[[str], Iterable[Row | Quarantined]],
+               eval_fraction: float, seed: int, labelled: bool,
+               label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Read, split and (when labelled) check labels against the configured or train set.
 
-
-@beam.ptransform_fn
-def QuarantineJson(quarantined: Any) -> Any:
-    """Quarantined records as JSON lines, ready for WriteToText."""
-    return quarantined | "ToJson" >> beam.Map(
-        lambda q: json.dumps(q.to_json(), ensure_ascii=False, sort_keys=True))
-
-
-def _summary_keys(item: Any, split: str) -> Iterator[tuple[str, str]]:
-    """Counting keys for one valid row or rejected record."""
-    if isinstance(item, Quarantined):
-        yield ("quarantined", item.reason)
-        yield ("quarantined_by_source", item.source)
-    else:
-        yield ("valid_by_source", item.source)
-        yield ("split", split)
-
-
-def _nest(counts: list[tuple[tuple[str, str], int]]) -> dict[str, dict[str, int]]:
-    """[((group, key), n)] to {group: {key: n}}, sorted."""
-    nested: dict[str, dict[str, int]] = {}
-    for (group, key), n in sorted(counts):
-        nested.setdefault(group, {})[key] = n
-    return nested
-
-
-@beam.ptransform_fn
-def Summarize(pcolls: dict[str, Any]) -> Any:
-    """{'train', 'eval', 'quarantine'} to a singleton {group: {key: count}} summary."""
-    keyed = [pcolls[name] | f"Keys{name}" >> beam.FlatMap(_summary_keys, name)
-             for name in (TRAIN, EVAL, QUARANTINE)]
-    return (keyed
-            | "Flatten" >> beam.Flatten()
-            | "Count" >> beam.combiners.Count.PerElement()
-            | "Collect" >> beam.combiners.ToList()
-            | "Nest" >> beam.Map(_nest))
+    Returns {'train', 'eval'} (example dicts), 'quarantine' (JSON-ready dicts) and
+    'train_rows' (Row, for statistics such as the sequence length).
+    """
+    read = pbegin | "Read" >> ReadRecords(files, read_fn)
+    train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
+    rejects = [read[QUARANTINE]]
+    if labelled:
+        labels = train | "LabelValues" >> LabelValues(label_values)
+        checked_train = train | "CheckTrainLabels" >> CheckLabels(labels)
+        checked_eval = eval_ | "CheckEvalLabels" >> CheckLabels(labels)
+        train, eval_ = checked_train[ROWS], checked_eval[ROWS]
+        rejects += [checked_train[QUARANTINE], checked_eval[QUARANTINE]]
+    return {
+        TRAIN: train | "TrainExamples" >> beam.Map(row_to_example),
+        EVAL: eval_ | "EvalExamples" >> beam.Map(row_to_example),
+        QUARANTINE: (rejects | "AllQuarantine" >> beam.Flatten()
+                     | "QuarantineDicts" >> beam.Map(lambda q: q.to_json())),
+        "train_rows": train,
+    }
 
 
 class _CountTokens(beam.DoFn):
@@ -154,13 +131,12 @@ class _CountTokens(beam.DoFn):
 
 
 @beam.ptransform_fn
-def SequenceLength(train_rows: Any, cleaning: CleaningConfig, vocab: VocabConfig,
+def SequenceLength(texts: Any, cleaning: CleaningConfig, vocab: VocabConfig,
                    stopwords: tuple[str, ...]) -> Any:
     """A singleton: the configured length, else the percentile of train token counts."""
     if vocab.sequence_length is not None:
-        return train_rows.pipeline | "Configured" >> beam.Create([vocab.sequence_length])
-    return (train_rows
-            | "Texts" >> beam.Map(lambda row: row.text)
+        return texts.pipeline | "Configured" >> beam.Create([vocab.sequence_length])
+    return (texts
             | "Batch" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
             | "CountTokens" >> beam.ParDo(_CountTokens(cleaning, stopwords))
             | "Histogram" >> beam.combiners.Count.PerElement()
@@ -170,36 +146,3 @@ def SequenceLength(train_rows: Any, cleaning: CleaningConfig, vocab: VocabConfig
                                                     vocab.length_percentile,
                                                     vocab.max_sequence_length)
                 if pairs else vocab.max_sequence_length))
-
-
-@beam.ptransform_fn
-def IngestText(pbegin: Any, files: list[str],
-               read_fn: Callable[[str], Iterable[Row | Quarantined]],
-               eval_fraction: float, seed: int, labelled: bool,
-               label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Read, split and (when labelled) check labels; all outputs as PCollections.
-
-    Returns {'train', 'eval'} (Row), {'train_examples', 'eval_examples'} (bytes),
-    'quarantine' (Quarantined), 'label_values' (singleton or None) and 'summary' (singleton).
-    """
-    read = pbegin | "Read" >> ReadRecords(files, read_fn)
-    train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
-    rejects = [read[QUARANTINE]]
-    labels = None
-    if labelled:
-        labels = train | "LabelValues" >> LabelValues(label_values)
-        checked_train = train | "CheckTrainLabels" >> CheckLabels(labels)
-        checked_eval = eval_ | "CheckEvalLabels" >> CheckLabels(labels)
-        train, eval_ = checked_train[ROWS], checked_eval[ROWS]
-        rejects += [checked_train[QUARANTINE], checked_eval[QUARANTINE]]
-    quarantine = rejects | "AllQuarantine" >> beam.Flatten()
-    return {
-        TRAIN: train,
-        EVAL: eval_,
-        "train_examples": train | "EncodeTrain" >> EncodeExamples(labels),
-        "eval_examples": eval_ | "EncodeEval" >> EncodeExamples(labels),
-        QUARANTINE: quarantine,
-        "label_values": labels,
-        "summary": {TRAIN: train, EVAL: eval_, QUARANTINE: quarantine}
-        | "Summarize" >> Summarize(),
-    }

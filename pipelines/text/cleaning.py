@@ -45,21 +45,6 @@ def _escape(word: str) -> str:
     return "".join("\\" + ch if ch in r".^$|?*+()[]{}\\" else ch for ch in word)
 
 
-def pad_and_truncate(ids: Any, length: int, padding: str = "post", truncating: str = "post"
-                     ) -> Any:
-    """A dense [batch, length] tensor from ragged ids, padded with PAD_ID."""
-    import tensorflow as tf
-
-    ids = ids[:, -length:] if truncating == "pre" else ids[:, :length]
-    dense = ids.to_tensor(default_value=PAD_ID, shape=[None, length])
-    if padding == "post":
-        return dense
-    shift = tf.cast(length - ids.row_lengths(), tf.int32)
-    positions = tf.range(length, dtype=tf.int32)[tf.newaxis, :] - shift[:, tf.newaxis]
-    gathered = tf.gather(dense, tf.maximum(positions, 0), batch_dims=1)
-    return tf.where(positions >= 0, gathered, tf.zeros_like(gathered))
-
-
 def token_counts(texts: list[str], cfg: CleaningConfig, stopwords: tuple[str, ...] = ()
                  ) -> list[int]:
     """Number of tokens per text after cleaning, computed eagerly with the same ops."""

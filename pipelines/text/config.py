@@ -62,7 +62,6 @@ class VocabConfig:
     sequence_length: int | None = None   # None = percentile of train token counts
     length_percentile: float = 95.0
     max_sequence_length: int = 200
-    padding: str = "post"
     truncating: str = "post"
 
 
@@ -226,10 +225,9 @@ def validate_vocab(vocab: VocabConfig) -> None:
     if not 0.0 < vocab.length_percentile <= 100.0:
         raise ValueError(f"config key 'length_percentile': expected 0 < p <= 100, "
                          f"got {vocab.length_percentile}")
-    for key in ("padding", "truncating"):
-        if getattr(vocab, key) not in PAD_SIDES:
-            raise ValueError(f"config key {key!r}: expected one of {PAD_SIDES}, "
-                             f"got {getattr(vocab, key)!r}")
+    if vocab.truncating not in PAD_SIDES:
+        raise ValueError(f"config key 'truncating': expected one of {PAD_SIDES}, "
+                         f"got {vocab.truncating!r}")
 
 
 def validate_model(model: Any) -> None:

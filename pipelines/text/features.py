@@ -1,22 +1,25 @@
-"""Feature names and raw/transformed feature specs shared by the text tasks."""
+"""Feature names and raw feature specs shared by the text tasks."""
 from __future__ import annotations
 
 from typing import Any
 
 TEXT_KEY = "text"
-LABEL_KEY = "label"
+LABEL_KEY = "label"               # raw: the label name; transformed: its index
+LABEL_INDEX_KEY = "label_index"   # raw: index of the label in the label-set order
 TOKENS_KEY = "token_ids"
-LENGTH_KEY = "length"
+SEQUENCE_LENGTH_KEY = "sequence_length"
 VOCAB_NAME = "text_vocab"
+LABEL_VOCAB = "label_values"
 
 
-def raw_feature_spec(with_label: bool) -> dict[str, Any]:
+def raw_feature_spec(labelled: bool) -> dict[str, Any]:
     """tf.Example parsing spec of the ingested records."""
     import tensorflow as tf
 
     spec = {TEXT_KEY: tf.io.FixedLenFeature([], tf.string)}
-    if with_label:
-        spec[LABEL_KEY] = tf.io.FixedLenFeature([], tf.int64)
+    if labelled:
+        spec[LABEL_KEY] = tf.io.FixedLenFeature([], tf.string)
+        spec[LABEL_INDEX_KEY] = tf.io.FixedLenFeature([], tf.int64)
     return spec
 
 
@@ -25,7 +28,16 @@ def num_token_ids(vocabulary_size: int, oov_buckets: int) -> int:
     return 1 + vocabulary_size + oov_buckets
 
 
-def oov_id_range(vocabulary_size: int, oov_buckets: int) -> tuple[int, int]:
-    """First and one-past-last id of the out-of-vocabulary buckets."""
-    first = 1 + vocabulary_size
-    return first, first + oov_buckets
+def pad_to_length(ids: Any, length: Any, side: str = "post") -> Any:
+    """Dense [batch, length] ids from ragged ids no longer than `length`, padded with 0."""
+    import tensorflow as tf
+
+    ids = tf.RaggedTensor.from_tensor(ids) if isinstance(ids, tf.Tensor) else ids
+    length = tf.maximum(tf.reduce_max(tf.cast(length, tf.int64)), 1)
+    dense = ids.to_tensor(default_value=0, shape=tf.stack([ids.nrows(), length]))
+    if side == "post":
+        return dense
+    shift = length - ids.row_lengths()
+    positions = tf.range(length)[tf.newaxis, :] - shift[:, tf.newaxis]
+    gathered = tf.gather(dense, tf.maximum(positions, 0), batch_dims=1)
+    return tf.where(positions >= 0, gathered, tf.zeros_like(gathered))

@@ -48,14 +48,13 @@ def _body(cfg: ModelConfig, embedded: Any) -> Any:
 
 
 def build_classifier(cfg: ModelConfig, num_tokens: int, vocabulary_size: int,
-                     sequence_length: int, num_classes: int,
-                     matrix: np.ndarray | None = None) -> Any:
-    """A compiled Keras model: token ids [batch, sequence_length] -> class probabilities."""
+                     num_classes: int, matrix: np.ndarray | None = None) -> Any:
+    """A compiled Keras model: padded token ids [batch, length] -> class probabilities."""
     import keras
 
     if num_classes < 2:
         raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
-    inputs = keras.Input(shape=(sequence_length,), dtype="int64", name=TOKENS_KEY)
+    inputs = keras.Input(shape=(None,), dtype="int64", name=TOKENS_KEY)
     embedded = embedding_layer(cfg, num_tokens, vocabulary_size, matrix)(inputs)
     hidden = _body(cfg, embedded)
     hidden = keras.layers.Dense(cfg.dense_units, activation="relu", name="dense")(hidden)

@@ -1,38 +1,77 @@
-"""The tf.Transform preprocessing_fn: clean, tokenize, vocabulary with OOV buckets, pad."""
+"""The tf.Transform preprocessing_fn: clean, tokenize, vocabulary with OOV buckets, truncate.
+
+The sequence length is an analyzer result (a percentile of the train token counts) unless
+configured, so it is fitted on train and baked into the transform graph; token ids leave the
+graph truncated to it (ragged) and `model_inputs` pads them to exactly that length.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from tfpipe.pipelines.text.cleaning import pad_and_truncate, tokenize
+from tfpipe.pipelines.text.cleaning import tokenize
 from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
-from tfpipe.pipelines.text.features import (LABEL_KEY, LENGTH_KEY, TEXT_KEY, TOKENS_KEY,
+from tfpipe.pipelines.text.features import (LABEL_INDEX_KEY, LABEL_KEY, LABEL_VOCAB,
+                                            SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY,
                                             VOCAB_NAME)
 
 
-def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig, sequence_length: int,
-                          stopwords: tuple[str, ...] = (), with_label: bool = True
-                          ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A preprocessing_fn mapping raw text to fixed-length token ids (0 = padding)."""
-    if sequence_length < 1:
-        raise ValueError(f"sequence_length must be >= 1, got {sequence_length}")
+def percentile_length(lengths: Any, percentile: float, cap: int) -> Any:
+    """Analyzer: smallest length covering `percentile`% of train rows (nearest rank), in [1, cap]."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    keys, counts = tft.count_per_key(lengths, name="token_count_histogram")
+    order = tf.argsort(keys)
+    keys = tf.gather(keys, order)
+    cumulative = tf.cast(tf.cumsum(tf.gather(counts, order)), tf.float64)
+    needed = percentile / 100.0 * cumulative[-1]
+    index = tf.argmax(tf.cast(cumulative >= needed - 1e-9, tf.int32))
+    return tf.clip_by_value(tf.cast(keys[index], tf.int64), 1, cap)
+
+
+def token_ids(text: Any, cleaning: CleaningConfig, vocab: VocabConfig,
+              stopwords: tuple[str, ...]) -> Any:
+    """Ragged ids: 0 is padding, 1..V the top-V train tokens, then the OOV buckets."""
+    import tensorflow_transform as tft
+
+    tokens = tokenize(text, cleaning, stopwords)
+    ids = tft.compute_and_apply_vocabulary(
+        tokens, top_k=vocab.vocab_size, num_oov_buckets=vocab.oov_buckets,
+        vocab_filename=VOCAB_NAME, name="text_vocabulary")
+    return ids + 1
+
+
+def truncate(ids: Any, length: Any, side: str) -> Any:
+    """Keep the first (post) or last (pre) `length` ids of every row."""
+    return ids[:, -length:] if side == "pre" else ids[:, :length]
+
+
+def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
+                          stopwords: tuple[str, ...] = (),
+                          label_values: tuple[str, ...] | None = None,
+                          labelled: bool = True) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A preprocessing_fn: raw text (and label) to truncated token ids and the label index."""
 
     def preprocessing_fn(inputs: dict[str, Any]) -> dict[str, Any]:
-        """Raw {'text'[, 'label']} to {'token_ids', 'length'[, 'label']}."""
+        """{'text'[, 'label', 'label_index']} -> {'token_ids', 'sequence_length'[, 'label']}."""
         import tensorflow as tf
         import tensorflow_transform as tft
 
         text = tf.reshape(inputs[TEXT_KEY], [-1])
-        tokens = tokenize(text, cleaning, stopwords)
-        ids = tft.compute_and_apply_vocabulary(
-            tokens, top_k=vocab.vocab_size, num_oov_buckets=vocab.oov_buckets,
-            vocab_filename=VOCAB_NAME)
-        ids = ids + 1  # shift so that id 0 (PAD_ID) is free for padding
-        outputs = {
-            TOKENS_KEY: pad_and_truncate(ids, sequence_length, vocab.padding, vocab.truncating),
-            LENGTH_KEY: tf.minimum(ids.row_lengths(), sequence_length),
-        }
-        if with_label and LABEL_KEY in inputs:
-            outputs[LABEL_KEY] = tf.reshape(inputs[LABEL_KEY], [-1])
+        ids = token_ids(text, cleaning, vocab, stopwords)
+        if vocab.sequence_length is not None:
+            length = tf.constant(vocab.sequence_length, tf.int64)
+        else:
+            length = percentile_length(ids.row_lengths(), vocab.length_percentile,
+                                       vocab.max_sequence_length)
+        outputs = {TOKENS_KEY: truncate(ids, length, vocab.truncating),
+                   SEQUENCE_LENGTH_KEY: tf.fill(tf.shape(text), length)}
+        if labelled and LABEL_INDEX_KEY in inputs:
+            label = tf.reshape(inputs[LABEL_KEY], [-1])
+            # The label names seen in train, kept as an asset for serving and inspection.
+            tft.vocabulary(label, vocab_filename=LABEL_VOCAB, reserved_tokens=label_values,
+                           name="label_vocabulary")
+            outputs[LABEL_KEY] = tf.reshape(inputs[LABEL_INDEX_KEY], [-1])
         return outputs
 
     return preprocessing_fn

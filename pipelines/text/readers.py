@@ -7,7 +7,8 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Iterator
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator
 
 from tfpipe.pipelines.text.config import DEFAULT_PATTERNS, ReaderConfig
 
@@ -47,8 +48,9 @@ class Quarantined:
     raw: str
 
     def to_json(self) -> dict[str, Any]:
-        """Plain dict for quarantine files."""
-        return {"source": self.source, "row": self.row, "reason": self.reason, "raw": self.raw}
+        """Plain dict for quarantine files; 'source' names the file and row."""
+        return {"source": f"{self.source} row {self.row}", "file": self.source, "row": self.row,
+                "reason": self.reason, "raw": self.raw}
 
 
 def resolve_format(path: str, configured: str | None) -> str:
@@ -226,17 +228,31 @@ def read_corpus_file(path: str, encoding: str = "utf-8") -> Iterator[Row | Quara
         yield _check_row(source, number, line, None, False, line)
 
 
-def check_summary(files: list[str], summary: dict[str, dict[str, int]]) -> None:
-    """Fail naming every input file that produced no valid row."""
-    valid = summary.get("valid_by_source", {})
-    rejected = summary.get("quarantined_by_source", {})
-    empty = [f for f in files if valid.get(os.path.basename(f), 0) == 0]
-    if empty:
-        details = "; ".join(f"{f} ({rejected.get(os.path.basename(f), 0)} quarantined)"
-                            for f in empty)
-        raise ValueError(f"no valid row in {details}; check format, header, quoting, "
-                         f"column and label settings")
-    if not summary.get("split", {}).get("train"):
-        raise ValueError("the train split is empty; lower eval_fraction or add data")
-    if not summary.get("split", {}).get("eval"):
-        raise ValueError("the eval split is empty; raise eval_fraction or add data")
+def first_valid_row(path: str, read_fn: Callable[[str], Iterable[Row | Quarantined]]
+                    ) -> tuple[Row | None, Counter]:
+    """The first valid row of a file (reading no further) and the reasons seen before it."""
+    reasons: Counter = Counter()
+    for item in read_fn(path):
+        if isinstance(item, Row):
+            return item, reasons
+        reasons[item.reason] += 1
+    return None, reasons
+
+
+def check_files_have_rows(files: list[str],
+                          read_fn: Callable[[str], Iterable[Row | Quarantined]]) -> None:
+    """Fail naming every file without a single valid row, and why its rows were rejected."""
+    problems = []
+    for path in files:
+        row, reasons = first_valid_row(path, read_fn)
+        if row is None:
+            why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())) or "empty"
+            problems.append(f"{path} ({why})")
+    if problems:
+        raise ValueError(f"no valid row in {'; '.join(problems)}; check format, header, "
+                         f"quoting, column and label settings")
+
+
+def quarantine_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Quarantined records counted by reason."""
+    return dict(sorted(Counter(r["reason"] for r in records).items()))

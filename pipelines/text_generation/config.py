@@ -35,7 +35,7 @@ class LanguageModelConfig:
 # last words kept when a line is cut.
 GENERATION_DEFAULTS: dict[str, Any] = {
     "vocab_size": 10000, "length_percentile": 100.0, "max_sequence_length": 30,
-    "truncating": "pre", "padding": "post", "eval_fraction": 0.1,
+    "truncating": "pre", "eval_fraction": 0.1,
 }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from tfpipe.pipelines.text.features import LENGTH_KEY, TEXT_KEY, TOKENS_KEY
+from tfpipe.pipelines.text.features import SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY
 
 PAD_WORD = "<pad>"
 OOV_WORD = "<unk>"
@@ -25,12 +25,12 @@ def generation_signature_spec() -> list[Any]:
 
 
 def make_generate_fn(model: Any, transform: Callable[[dict[str, Any]], dict[str, Any]],
-                     vocabulary: list[str], oov_buckets: int, context_length: int
-                     ) -> Callable[..., dict[str, Any]]:
+                     vocabulary: list[str], oov_buckets: int) -> Callable[..., dict[str, Any]]:
     """A tf.function: greedy when temperature <= 0, else seeded sampling at that temperature.
 
-    `transform` maps {'text': [batch] string} to {'token_ids', 'length'} (the tf.Transform
-    layer in serving); pad and OOV ids are never generated.
+    `transform` maps {'text': [batch] string} to {'token_ids' (ragged), 'sequence_length'}
+    (the tf.Transform layer in serving); the model sees the last sequence_length - 1 ids, as
+    in training; pad and OOV ids are never generated.
     """
     import tensorflow as tf
 
@@ -60,8 +60,11 @@ def make_generate_fn(model: Any, transform: Callable[[dict[str, Any]], dict[str,
                  ) -> dict[str, Any]:
         """Seed text plus num_words generated words."""
         features = transform({TEXT_KEY: tf.reshape(seed_text, [1])})
-        length = tf.cast(tf.reshape(features[LENGTH_KEY], [-1])[0], tf.int32)
-        ids = tf.cast(features[TOKENS_KEY][0][:length], tf.int64)
+        tokens = features[TOKENS_KEY]
+        ids = tf.cast(tokens[0], tf.int64)
+        ids = tf.boolean_mask(ids, ids > 0)
+        context_length = tf.maximum(
+            tf.cast(tf.reshape(features[SEQUENCE_LENGTH_KEY], [-1])[0], tf.int32) - 1, 1)
 
         def body(step: Any, sequence: Any, out: Any) -> tuple[Any, Any, Any]:
             """Append one generated id."""

@@ -12,14 +12,12 @@ def default_embedding_dim(vocabulary_size: int) -> int:
     return max(16, int(round(4 * max(1, vocabulary_size) ** 0.25)))
 
 
-def build_language_model(cfg: LanguageModelConfig, num_tokens: int, vocabulary_size: int,
-                         context_length: int) -> Any:
-    """A compiled model: [batch, context_length] prefix ids -> next-id probabilities."""
+def build_language_model(cfg: LanguageModelConfig, num_tokens: int, vocabulary_size: int
+                         ) -> Any:
+    """A compiled model: left-padded prefix ids [batch, context] -> next-id probabilities."""
     import keras
 
-    if context_length < 1:
-        raise ValueError(f"context_length must be >= 1, got {context_length}")
-    inputs = keras.Input(shape=(context_length,), dtype="int64", name=TOKENS_KEY)
+    inputs = keras.Input(shape=(None,), dtype="int64", name=TOKENS_KEY)
     dim = cfg.embedding_dim or default_embedding_dim(vocabulary_size)
     hidden = keras.layers.Embedding(num_tokens, dim, mask_zero=True, name="embedding")(inputs)
     hidden = keras.layers.Bidirectional(keras.layers.LSTM(cfg.units), name="bilstm")(hidden)
