@@ -8,6 +8,9 @@ from typing import Any
 import tensorflow as tf
 
 EXAMPLES_SIGNATURE = "serving_examples"
+# The Keras model is kept beside the SavedModel (TF Serving ignores assets.extra/) so a later
+# run can use a pushed version as a transfer-learning base.
+KERAS_MODEL_FILE = os.path.join("assets.extra", "model.keras")
 
 
 def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
@@ -17,19 +20,28 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
     serving.model = keras_model
     serving.tft_layer = tft_output.transform_features_layer()
     input_spec = module.serving_input_spec(params)
-    to_features = getattr(module, "serving_features", lambda raw: raw)
+    to_features = getattr(module, "serving_features", lambda raw, params: raw)
     raw_spec = module.raw_feature_spec(params)
+    # Optional task hooks: constants for serving_outputs (e.g. class names from a vocabulary)
+    # and what the tf.Example signature parses when serving inputs are not raw features.
+    constants = {name: tf.constant(value) for name, value in getattr(
+        module, "serving_constants", lambda t, p: {})(tft_output, params).items()}
+    example_spec = (module.example_signature_spec(params)
+                    if hasattr(module, "example_signature_spec")
+                    else {k: raw_spec[k] for k in input_spec})
+
+    def predict(features: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        transformed = serving.tft_layer(features)
+        predictions = serving.model(module.model_inputs(transformed), training=False)
+        return module.serving_outputs(predictions, {**transformed, **constants})
 
     @tf.function
     def serve_raw(**raw: tf.Tensor) -> dict[str, tf.Tensor]:
-        transformed = serving.tft_layer(to_features(raw))
-        predictions = serving.model(module.model_inputs(transformed), training=False)
-        return module.serving_outputs(predictions, transformed)
+        return predict(to_features(raw, params))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def serve_examples(examples: tf.Tensor) -> dict[str, tf.Tensor]:
-        parsed = tf.io.parse_example(examples, {k: raw_spec[k] for k in input_spec})
-        return serve_raw(**parsed)
+        return predict(tf.io.parse_example(examples, example_spec))
 
     signatures = {"serving_default": serve_raw.get_concrete_function(**input_spec),
                   EXAMPLES_SIGNATURE: serve_examples.get_concrete_function()}
@@ -38,9 +50,12 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
 
 def save_serving_model(module: ModuleType, keras_model: Any, tft_output: Any,
                        params: dict[str, Any], directory: str) -> None:
-    """Write a SavedModel whose signatures embed the transform graph."""
+    """Write a SavedModel whose signatures embed the transform graph, plus the Keras model."""
     serving, signatures = build_serving_module(module, keras_model, tft_output, params)
     tf.saved_model.save(serving, directory, signatures=signatures)
+    keras_path = os.path.join(directory, KERAS_MODEL_FILE)
+    os.makedirs(os.path.dirname(keras_path), exist_ok=True)
+    keras_model.save(keras_path)
 
 
 def learning_curves(history: dict[str, list[float]], path: str) -> str:

@@ -63,6 +63,7 @@ def check_quarantine(data: str, bad: list[dict[str, Any]], stats: dict[str, dict
     good = sum(s["count"] for s in stats.values())
     total = good + len(bad)
     if bad and (len(bad) / max(total, 1) > max_bad_fraction or good == 0):
+        bad = sorted(bad, key=lambda r: (r.get("row") is None, r.get("row") or 0))
         first = bad[0]
         more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
         raise InputError(f"{first['source']}: {first['reason']}{more}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 from tfpipe.pipelines.artifacts import Examples, Model, TransformGraph
@@ -34,8 +35,10 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
     if validation_ds is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=params["patience"], restore_best_weights=True))
+    fit_started = time.perf_counter()
     history = keras_model.fit(train_ds, validation_data=validation_ds,
                               epochs=params["epochs"], callbacks=callbacks, verbose=0)
+    fit_seconds = time.perf_counter() - fit_started
     export.save_serving_model(module, keras_model, tft_output, params, model.uri)
     curves = history.history
     plot = export.learning_curves(curves, model.path("learning_curves.png"))
@@ -43,7 +46,10 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
         json.dump(curves, handle)
     epochs_run = len(next(iter(curves.values()))) if curves else 0
     return Report(
-        metrics={"epochs_run": epochs_run, **{f"final_{k}": float(v[-1]) for k, v in curves.items()}},
+        metrics={"epochs_run": epochs_run, "fit_seconds": fit_seconds,
+                 "train_examples_per_second": sizes["train"] * epochs_run / max(fit_seconds,
+                                                                                1e-9),
+                 **{f"final_{k}": float(v[-1]) for k, v in curves.items()}},
         history={k: [float(x) for x in v] for k, v in curves.items()},
         params={"model": params.get("model", ""), "epochs": params["epochs"],
                 "batch_size": params["batch_size"], "train_examples": sizes["train"],

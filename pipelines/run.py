@@ -36,6 +36,8 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     data = os.path.abspath(data)
     if not os.path.exists(data):
         raise InputError(f"{data}: file not found (pass --data PATH)")
+    if hasattr(module, "resolve_config"):
+        config = module.resolve_config(config, data)
     pipeline = create_pipeline(module, config, data, paths)
     tracker = MlflowTracker(paths, config["experiment_name"] or pipeline.name, task, config,
                             data)

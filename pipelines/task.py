@@ -2,8 +2,9 @@
 
 A task package (`pipelines/<task>/__init__.py`) is a module with the attributes and
 functions below. Its `__init__` must not import TensorFlow, Beam or MLflow at import time:
-the runner loads it for every cache check. `precheck` and `serving_features` are optional
-(no check; identity).
+the runner loads it for every cache check. `precheck`, `resolve_config`, `serving_features`,
+`serving_constants` and `example_signature_spec` are optional (no check; config as is;
+identity; none; the serving inputs' raw features).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class TaskModule(Protocol):
 
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write (or locate) the embedded offline default data; return its path."""
+
+    def resolve_config(self, config: dict[str, Any], data: str) -> dict[str, Any]:
+        """Fill data-dependent keys (e.g. native image size) once the data path is known."""
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """Cheap checks before Beam starts (file exists, columns); raise InputError."""
@@ -49,8 +53,14 @@ class TaskModule(Protocol):
     def serving_input_spec(self, params: dict[str, Any]) -> dict[str, Any]:
         """TensorSpecs of serving_default's raw inputs."""
 
-    def serving_features(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def serving_features(self, raw: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """Raw serving inputs -> the raw features the transform graph expects (in-graph)."""
+
+    def serving_constants(self, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """Values (e.g. class names) added to `transformed` for serving_outputs."""
+
+    def example_signature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parsing spec of the tf.Example signature's input (default: serving input keys)."""
 
     def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict:
         """Model outputs -> serving outputs in the user's units."""

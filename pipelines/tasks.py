@@ -8,6 +8,9 @@ from tfpipe.pipelines.errors import InputError
 
 TASK_PACKAGES = {
     "forecasting": "tfpipe.pipelines.forecasting",
+    "text": "tfpipe.pipelines.text",
+    "text-generation": "tfpipe.pipelines.text_generation",
+    "vision": "tfpipe.pipelines.vision",
 }
 
 

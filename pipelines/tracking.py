@@ -42,8 +42,11 @@ class MlflowTracker:
 
     def pipeline_started(self, state: RunState) -> None:
         """Create (or reuse) the experiment and open the parent run."""
+        import logging
+
         from mlflow.tracking import MlflowClient
 
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # no DB-migration chatter
         self.client = MlflowClient(tracking_uri=self.paths.tracking_uri)
         experiment = self.client.get_experiment_by_name(self.experiment_name)
         if experiment is None:

@@ -64,7 +64,7 @@ class BuildWindows(beam.DoFn):
 
 
 def _bad(source: str, row: int, reason: str) -> dict[str, Any]:
-    return {"source": f"{source} row {row}", "reason": reason}
+    return {"source": f"{source} row {row}", "row": row, "reason": reason}
 
 
 @beam.ptransform_fn

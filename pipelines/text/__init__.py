@@ -1,1 +1,254 @@
-"""Text classification task: readers, Beam ingest, tf.Transform cleaning, Keras models, metrics."""
+"""Text classification task: labelled sentences -> class probabilities.
+
+Implements the TaskModule interface of tfpipe.pipelines.task. Heavy modules are imported
+inside the functions so loading this package for a cache check stays fast.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any, Callable
+
+from tfpipe.pipelines.errors import InputError
+from tfpipe.pipelines.text import config as text_config_module
+from tfpipe.pipelines.text.features import (LABEL_INDEX_KEY, LABEL_KEY, LABEL_VOCAB,
+                                            SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY,
+                                            VOCAB_NAME)
+
+NAME = "text"
+PRIMARY_METRIC = "accuracy"
+# The task's own keys: every field of TextConfig except `seed` (a common key), plus the
+# training, gating and quarantine keys the shared components read.
+_CONFIG_DEFAULTS = text_config_module.flat_config(text_config_module.TextConfig())
+DEFAULTS: dict[str, Any] = {
+    **{k: v for k, v in _CONFIG_DEFAULTS.items() if k != "seed"},
+    "patience": 3,
+    "validation_fraction": 0.1,
+    "margin": 0.05,
+    "min_accuracy": 0.0,
+    "max_bad_fraction": 0.5,
+}
+TYPES: dict[str, type] = {
+    "format": str, "header": bool, "quoting": bool, "delimiter": str, "text_column": str,
+    "label_column": str, "label_values": str, "file_pattern": str, "sequence_length": int,
+    "embedding_dim": int, "pretrained_embeddings": str, "stopwords_file": str,
+}
+_READER = ("format", "header", "quoting", "delimiter", "text_column", "label_column",
+           "label_values", "file_pattern", "encoding")
+_CLEANING = ("lowercase", "strip_html", "remove_punctuation", "remove_stopwords",
+             "stopwords_file")
+_VOCAB = ("vocab_size", "oov_buckets", "sequence_length", "length_percentile",
+          "max_sequence_length", "truncating")
+_MODEL = ("model", "embedding_dim", "units", "dense_units", "filters", "kernel_size",
+          "dropout", "epochs", "batch_size", "learning_rate", "seed", "pretrained_embeddings",
+          "trainable_embeddings")
+PARAM_GROUPS: dict[str, tuple[str, ...]] = {
+    "ingest": _READER + ("eval_fraction", "split_seed"),
+    "transform": _CLEANING + _VOCAB + ("label_values",),
+    "train": _MODEL + ("oov_buckets", "patience", "validation_fraction"),
+    "evaluate": ("label_values", "margin", "min_accuracy", "champion_relative_tolerance",
+                 "champion_absolute_tolerance", "force_bless"),
+}
+
+
+def settings(params: dict[str, Any]) -> text_config_module.TextConfig:
+    """The typed config from a component's params (keys it does not use keep defaults)."""
+    known = set(_CONFIG_DEFAULTS)
+    try:
+        return text_config_module.text_config({k: v for k, v in params.items() if k in known})
+    except ValueError as error:
+        raise InputError(str(error)) from None
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Reject configs that cannot work, naming the key."""
+    settings(config)
+    for key in ("patience",):
+        if not isinstance(config[key], int) or config[key] < 0:
+            raise InputError(f"config {key}={config[key]!r}: must be a non-negative integer")
+    if not 0.0 <= float(config["validation_fraction"]) < 1.0:
+        raise InputError(f"config validation_fraction={config['validation_fraction']}: "
+                         "must be in [0, 1)")
+    if not 0.0 <= float(config["max_bad_fraction"]) <= 1.0:
+        raise InputError(f"config max_bad_fraction={config['max_bad_fraction']}: "
+                         "must be in [0, 1]")
+
+
+def default_data(directory: str, config: dict[str, Any]) -> str:
+    """Write the seeded templated sentiment corpus (TSV with a header)."""
+    from tfpipe.pipelines.text.default_data import write_default_sentiment
+
+    return write_default_sentiment(directory)
+
+
+def _files_and_reader(data: str, params: dict[str, Any]
+                      ) -> tuple[list[str], Callable[[str], Any]]:
+    """Input files and the row reader for them."""
+    from tfpipe.pipelines.text.readers import list_input_files, read_labelled_file
+
+    reader = settings(params).reader
+    try:
+        files = list_input_files(data, reader.file_pattern, reader.format)
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+    return files, functools.partial(read_labelled_file, cfg=reader)
+
+
+def _labelled_reader(read: Callable[[str], Any], label_values: tuple[str, ...] | None
+                     ) -> Callable[[str], Any]:
+    """A reader that also rejects labels outside the configured set."""
+    from tfpipe.pipelines.text.readers import Row
+    from tfpipe.pipelines.text.split import check_label
+
+    def checked(path: str) -> Any:
+        for item in read(path):
+            yield check_label(item, label_values) if isinstance(item, Row) else item
+
+    return checked if label_values else read
+
+
+def precheck(data: str, params: dict[str, Any]) -> None:
+    """Files exist, columns exist, and every file has at least one valid row."""
+    from tfpipe.pipelines.text.readers import check_files_have_rows
+
+    files, read = _files_and_reader(data, params)
+    try:
+        check_files_have_rows(files, _labelled_reader(read, settings(params).reader.label_values))
+    except (ValueError, UnicodeError) as error:
+        raise InputError(str(error)) from None
+
+
+def read_examples(root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Beam: files -> {'train', 'eval', 'quarantine'} with labels checked and indexed."""
+    from tfpipe.pipelines.text.beam_ingest import IngestText
+
+    cfg = settings(params)
+    files, read = _files_and_reader(data, params)
+    outputs = root | "IngestText" >> IngestText(files, read, cfg.split.eval_fraction,
+                                                cfg.split.split_seed, True,
+                                                cfg.reader.label_values)
+    return {k: outputs[k] for k in ("train", "eval", "quarantine")}
+
+
+def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
+    """text, label name and label index."""
+    from tfpipe.pipelines.text.features import raw_feature_spec as spec
+
+    return spec(labelled=True)
+
+
+def preprocessing_fn(params: dict[str, Any]) -> Callable[[dict], dict]:
+    """Clean, tokenize, vocabulary with OOV buckets, truncate at the train percentile."""
+    from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
+    from tfpipe.pipelines.text.stopwords import load_stopwords
+
+    cfg = settings(params)
+    stopwords = load_stopwords(cfg.cleaning.stopwords_file) if cfg.cleaning.remove_stopwords \
+        else ()
+    return make_preprocessing_fn(cfg.cleaning, cfg.vocab, stopwords, cfg.reader.label_values)
+
+
+def build_model(params: dict[str, Any], tft_output: Any) -> Any:
+    """Pooled, BiLSTM or Conv1D classifier sized from the transform's vocabularies."""
+    from tfpipe.pipelines.text.features import num_token_ids
+    from tfpipe.pipelines.text.glove import embedding_matrix
+    from tfpipe.pipelines.text.models import build_classifier
+
+    cfg = settings(params)
+    vocabulary = [w.decode("utf-8", "replace") if isinstance(w, bytes) else w
+                  for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
+    num_tokens = num_token_ids(len(vocabulary), cfg.vocab.oov_buckets)
+    num_classes = tft_output.vocabulary_size_by_name(LABEL_VOCAB)
+    matrix = None
+    if cfg.model.pretrained_embeddings:
+        matrix, _ = embedding_matrix(cfg.model.pretrained_embeddings, vocabulary, num_tokens,
+                                     cfg.model.seed)
+    return build_classifier(cfg.model, num_tokens, len(vocabulary), max(num_classes, 2),
+                            matrix)
+
+
+def model_inputs(transformed: dict[str, Any]) -> Any:
+    """Token ids padded with 0 to the fitted sequence length."""
+    from tfpipe.pipelines.text.features import pad_to_length
+
+    return pad_to_length(transformed[TOKENS_KEY], transformed[SEQUENCE_LENGTH_KEY])
+
+
+def model_label(transformed: dict[str, Any]) -> Any:
+    """Label index."""
+    return transformed[LABEL_KEY]
+
+
+def serving_input_spec(params: dict[str, Any]) -> dict[str, Any]:
+    """A batch of raw sentences."""
+    import tensorflow as tf
+
+    return {TEXT_KEY: tf.TensorSpec([None], tf.string, name=TEXT_KEY)}
+
+
+def serving_outputs(predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
+    """Class probabilities (label-set order) and the most probable class index."""
+    import tensorflow as tf
+
+    return {"probabilities": predictions,
+            "class_id": tf.argmax(predictions, axis=1, output_type=tf.int64)}
+
+
+def eval_inputs(raw: dict[str, Any]) -> dict[str, Any]:
+    """serving_default inputs from raw eval examples."""
+    return {TEXT_KEY: raw[TEXT_KEY]}
+
+
+def eval_labels(raw: dict[str, Any]) -> Any:
+    """Label indices."""
+    return raw[LABEL_INDEX_KEY]
+
+
+def eval_predictions(outputs: dict[str, Any]) -> Any:
+    """Class probabilities."""
+    return outputs["probabilities"]
+
+
+def metrics(labels: Any, predictions: Any) -> dict[str, float]:
+    """accuracy, precision, recall, f1 and (two classes) roc_auc."""
+    from tfpipe.pipelines.text.metrics import classification_metrics
+
+    return classification_metrics(labels, predictions)
+
+
+def baselines(raw: dict[str, Any], statistics: dict[str, Any],
+              params: dict[str, Any]) -> dict[str, Any]:
+    """The majority class of the train split."""
+    from tfpipe.pipelines.text.baselines import majority_baseline, num_classes_from
+
+    label_values = settings(params).reader.label_values
+    classes = max(num_classes_from(statistics, label_values), 2)
+    return {"majority": majority_baseline(statistics, classes, len(raw[TEXT_KEY]))}
+
+
+def value_checks(candidate: dict[str, float], baselines: dict[str, dict[str, float]],
+                 params: dict[str, Any]) -> list[Any]:
+    """accuracy >= (1 + margin) * majority accuracy, and >= min_accuracy when set."""
+    from tfpipe.pipelines.blessing import relative_to_baseline, value_check
+
+    checks = [relative_to_baseline("accuracy", candidate["accuracy"], baselines,
+                                   params["margin"])]
+    if params["min_accuracy"] > 0:
+        checks.append(value_check("accuracy >= min_accuracy", "accuracy",
+                                  candidate["accuracy"], params["min_accuracy"],
+                                  "min_accuracy"))
+    return checks
+
+
+def plots(raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
+    """The candidate's confusion matrix."""
+    import numpy as np
+
+    from tfpipe.pipelines.text.plots import confusion_plot
+
+    probabilities = np.asarray(predictions["candidate"])
+    names = [f"class {i}" for i in range(probabilities.shape[1])]
+    for index, label in zip(raw[LABEL_INDEX_KEY], raw[LABEL_KEY]):
+        names[int(index)] = label.decode("utf-8", "replace") if isinstance(label, bytes) \
+            else str(label)
+    return [confusion_plot(raw[LABEL_INDEX_KEY], probabilities, names, directory)]

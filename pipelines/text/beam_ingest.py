@@ -8,9 +8,10 @@ import apache_beam as beam
 
 from tfpipe.pipelines.text.cleaning import length_from_histogram, token_counts
 from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
-from tfpipe.pipelines.text.features import LABEL_KEY, TEXT_KEY
+from tfpipe.pipelines.text.features import LABEL_INDEX_KEY, LABEL_KEY, TEXT_KEY
 from tfpipe.pipelines.text.readers import Quarantined, Row
-from tfpipe.pipelines.text.split import EVAL, TRAIN, assign_split, check_label, infer_label_values
+from tfpipe.pipelines.text.split import (EVAL, TRAIN, assign_split, check_label,
+                                         infer_label_values, label_index)
 
 ROWS = "rows"
 QUARANTINE = "quarantine"
@@ -82,11 +83,12 @@ def CheckLabels(rows: Any, label_values: Any) -> dict[str, Any]:
     return {ROWS: results[ROWS], QUARANTINE: results[QUARANTINE]}
 
 
-def row_to_example(row: Row) -> dict[str, str]:
-    """A Row as the raw example dict ingest writes: text, and the label name when labelled."""
-    example = {TEXT_KEY: row.text}
-    if row.label is not None:
+def row_to_example(row: Row, label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A Row as the raw example dict ingest writes: text, and label name and index."""
+    example: dict[str, Any] = {TEXT_KEY: row.text}
+    if label_values is not None:
         example[LABEL_KEY] = row.label
+        example[LABEL_INDEX_KEY] = label_index(row.label, label_values)
     return example
 
 
@@ -103,15 +105,17 @@ def IngestText(pbegin: Any, files: list[str],
     read = pbegin | "Read" >> ReadRecords(files, read_fn)
     train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
     rejects = [read[QUARANTINE]]
+    labels = None
     if labelled:
         labels = train | "LabelValues" >> LabelValues(label_values)
         checked_train = train | "CheckTrainLabels" >> CheckLabels(labels)
         checked_eval = eval_ | "CheckEvalLabels" >> CheckLabels(labels)
         train, eval_ = checked_train[ROWS], checked_eval[ROWS]
         rejects += [checked_train[QUARANTINE], checked_eval[QUARANTINE]]
+    side = beam.pvalue.AsSingleton(labels) if labels is not None else None
     return {
-        TRAIN: train | "TrainExamples" >> beam.Map(row_to_example),
-        EVAL: eval_ | "EvalExamples" >> beam.Map(row_to_example),
+        TRAIN: train | "TrainExamples" >> beam.Map(row_to_example, side),
+        EVAL: eval_ | "EvalExamples" >> beam.Map(row_to_example, side),
         QUARANTINE: (rejects | "AllQuarantine" >> beam.Flatten()
                      | "QuarantineDicts" >> beam.Map(lambda q: q.to_json())),
         "train_rows": train,

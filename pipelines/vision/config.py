@@ -1,16 +1,19 @@
-"""The vision task's parameters: one frozen dataclass, parsed from plain config values."""
+"""The vision task's parameters: one flat frozen dataclass, parsed from plain config values."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tfpipe.pipelines.errors import InputError
 
+FLIPS = ("", "horizontal", "vertical", "horizontal_and_vertical")
+
 
 @dataclass(frozen=True)
 class Augmentation:
-    """Random augmentation layers, active only in training; 0 or False turns one off."""
+    """Random augmentation layers, active only in training; 0 or "" turns one off."""
 
     flip: str = ""            # "", "horizontal", "vertical" or "horizontal_and_vertical"
     rotation: float = 0.0     # fraction of a full turn, e.g. 0.05
@@ -25,7 +28,7 @@ class Augmentation:
 
 @dataclass(frozen=True)
 class VisionConfig:
-    """Everything the vision task reads from `--set` / `--config`; defaults fit MNIST."""
+    """Every vision key of `--set` / `--config`; the defaults fit MNIST-sized digits."""
 
     # ingest
     image_size: tuple[int, int] | None = None   # (height, width); None: native size of arrays
@@ -36,8 +39,7 @@ class VisionConfig:
     split_index: int | None = None              # first index of the eval range in file order
     eval_fraction: float = 0.2                  # stratified split when split_index is unset
     seed: int = 42
-    max_bad_fraction: float = 0.1               # quarantined / listed above this fails ingest
-    batch_size_ingest: int = 256                # images per Beam element
+    ingest_batch_size: int = 256                # images per Beam element
     # transform
     pixel_scaling: str = "unit"                 # "unit": x/255; "zscore": full-pass mean/std
     # model
@@ -45,13 +47,22 @@ class VisionConfig:
     kernel_size: int = 3
     dense_units: int = 128
     dropout: float = 0.3
-    augmentation: Augmentation = field(default_factory=Augmentation)
+    augment_flip: str = ""
+    augment_rotation: float = 0.0
+    augment_zoom: float = 0.0
+    augment_translation: float = 0.0
     base_model: str = ""                        # local .keras file or SavedModel folder
     fine_tune_layers: int = 0
     # training
-    epochs: int = 10
+    epochs: int = 8
     batch_size: int = 64
     learning_rate: float = 1e-3
+
+    @property
+    def augmentation(self) -> Augmentation:
+        """The augmentation settings as one value."""
+        return Augmentation(self.augment_flip, self.augment_rotation, self.augment_zoom,
+                            self.augment_translation)
 
     @property
     def is_transfer(self) -> bool:
@@ -69,15 +80,20 @@ def default_folder_shape(config: VisionConfig) -> tuple[tuple[int, int], int]:
             config.channels or _DEFAULT_FOLDER_CHANNELS)
 
 
-def _size(value: Any) -> tuple[int, int] | None:
-    """`28`, `[28, 28]` or `"28x28"` to (height, width)."""
-    if value is None or value == "":
+def parse_size(value: Any) -> tuple[int, int] | None:
+    """`28`, `[28, 28]`, `"28"`, `"28x28"` or `"[28, 28]"` to (height, width)."""
+    if value is None or value == "" or value == []:
         return None
     if isinstance(value, str):
-        parts = value.lower().replace("x", ",").split(",")
-        value = [p.strip() for p in parts if p.strip()]
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        text = value.strip()
+        if text.startswith("["):
+            value = json.loads(text)
+        else:
+            value = [p.strip() for p in text.lower().replace("x", ",").split(",") if p.strip()]
+    if isinstance(value, (int, float)):
         value = [value, value]
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = [value[0], value[0]]
     try:
         height, width = (int(v) for v in value)
     except (TypeError, ValueError) as error:
@@ -87,75 +103,59 @@ def _size(value: Any) -> tuple[int, int] | None:
     return height, width
 
 
-def _names(value: Any) -> tuple[str, ...]:
+def parse_names(value: Any) -> tuple[str, ...]:
     """A list or comma-separated string of class names to a tuple of strings."""
     if value is None or value == "":
         return ()
     if isinstance(value, str):
         value = value.split(",")
-    return tuple(str(v).strip() for v in value)
+    names = tuple(str(v).strip() for v in value)
+    if len(set(names)) != len(names) or "" in names:
+        raise InputError(f"class_names={list(names)}: names must be unique and non-empty")
+    return names
 
 
-def _ints(value: Any) -> tuple[int, ...]:
-    """A list or comma-separated string to a tuple of ints."""
+def parse_ints(value: Any) -> tuple[int, ...]:
+    """A list, a JSON list or a comma-separated string to a tuple of ints."""
     if isinstance(value, str):
-        value = [v for v in value.split(",") if v.strip()]
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else [
+            v for v in text.split(",") if v.strip()]
     if isinstance(value, int):
         value = [value]
-    return tuple(int(v) for v in value)
+    try:
+        return tuple(int(v) for v in value)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"conv_filters={value!r}: expected a list of integers") from error
 
 
-def _augmentation(params: Mapping[str, Any]) -> Augmentation:
-    """Augmentation from a nested `augmentation` dict or flat `augment_*` keys."""
-    nested = dict(params.get("augmentation") or {})
-    for key in ("flip", "rotation", "zoom", "translation"):
-        if f"augment_{key}" in params:
-            nested[key] = params[f"augment_{key}"]
-    unknown = set(nested) - {"flip", "rotation", "zoom", "translation"}
-    if unknown:
-        raise InputError(f"unknown augmentation keys {sorted(unknown)}: "
-                         "use flip, rotation, zoom, translation")
-    flip = nested.get("flip", "")
-    flip = "horizontal" if flip is True else ("" if flip in (False, None, "none") else flip)
-    if flip not in ("", "horizontal", "vertical", "horizontal_and_vertical"):
-        raise InputError(f"augmentation flip={flip!r}: use horizontal, vertical, "
-                         "horizontal_and_vertical or none")
-    return Augmentation(flip=flip, rotation=float(nested.get("rotation", 0.0)),
-                        zoom=float(nested.get("zoom", 0.0)),
-                        translation=float(nested.get("translation", 0.0)))
+_CONVERTERS = {"image_size": parse_size, "class_names": parse_names, "conv_filters": parse_ints}
+FIELDS = {f.name: f for f in dataclasses.fields(VisionConfig)}
 
 
-_CONVERTERS = {"image_size": _size, "class_names": _names, "conv_filters": _ints}
+def _convert(name: str, value: Any) -> Any:
+    """One raw value to the field's type, naming the key when it does not fit."""
+    if name in _CONVERTERS:
+        return _CONVERTERS[name](value)
+    if value is None:
+        return None
+    if name in ("split_index", "channels"):
+        kind: type = int
+    else:
+        kind = type(FIELDS[name].default)
+    if kind is int and isinstance(value, float) and not value.is_integer():
+        raise InputError(f"vision parameter {name}={value!r}: expected an integer")
+    try:
+        return kind(value) if kind in (int, float, str) else value
+    except (TypeError, ValueError) as error:
+        raise InputError(f"vision parameter {name}={value!r}: expected "
+                         f"{kind.__name__}") from error
 
 
 def parse_config(params: Mapping[str, Any] | None = None) -> VisionConfig:
-    """Build a VisionConfig from plain values; unknown keys fail with their names."""
-    params = dict(params or {})
-    fields = {f.name: f for f in dataclasses.fields(VisionConfig)}
-    flat_aug = {k for k in params if k.startswith("augment_")}
-    unknown = set(params) - set(fields) - flat_aug
-    if unknown:
-        raise InputError(f"unknown vision parameters {sorted(unknown)}; "
-                         f"known: {sorted(fields)}")
-    values: dict[str, Any] = {"augmentation": _augmentation(params)}
-    for name, value in params.items():
-        if name == "augmentation" or name in flat_aug:
-            continue
-        if name in _CONVERTERS:
-            values[name] = _CONVERTERS[name](value)
-        elif value is None:
-            values[name] = None
-        else:
-            kind = type(fields[name].default)
-            try:
-                values[name] = kind(value) if kind in (int, float, str) else value
-            except (TypeError, ValueError) as error:
-                raise InputError(f"vision parameter {name}={value!r}: expected "
-                                 f"{kind.__name__}") from error
-    if "split_index" in values and values["split_index"] is not None:
-        values["split_index"] = int(values["split_index"])
-    if "channels" in values and values["channels"] is not None:
-        values["channels"] = int(values["channels"])
+    """A VisionConfig from the vision keys of `params` (other keys are not ours: ignored)."""
+    values = {name: _convert(name, value) for name, value in dict(params or {}).items()
+              if name in FIELDS}
     config = VisionConfig(**values)
     validate_config(config)
     return config
@@ -167,27 +167,36 @@ def validate_config(config: VisionConfig) -> None:
         raise InputError(f"channels={config.channels}: use 1 (grey) or 3 (colour)")
     if not 0.0 < config.eval_fraction < 1.0:
         raise InputError(f"eval_fraction={config.eval_fraction}: must be between 0 and 1")
-    if not 0.0 <= config.max_bad_fraction <= 1.0:
-        raise InputError(f"max_bad_fraction={config.max_bad_fraction}: must be in [0, 1]")
     if config.pixel_scaling not in ("unit", "zscore"):
         raise InputError(f"pixel_scaling={config.pixel_scaling!r}: use unit or zscore")
     if not config.conv_filters and not config.base_model:
         raise InputError("conv_filters is empty and no base_model is given: nothing to train")
+    if any(f < 1 for f in config.conv_filters):
+        raise InputError(f"conv_filters={list(config.conv_filters)}: each must be >= 1")
     if config.fine_tune_layers < 0:
         raise InputError(f"fine_tune_layers={config.fine_tune_layers}: must be >= 0")
     if config.fine_tune_layers and not config.base_model:
-        raise InputError("fine_tune_layers needs base_model")
+        raise InputError("fine_tune_layers needs base_model (a local .keras file or "
+                         "SavedModel folder)")
     if not 0.0 <= config.dropout < 1.0:
         raise InputError(f"dropout={config.dropout}: must be in [0, 1)")
-    for name in ("epochs", "batch_size", "batch_size_ingest", "kernel_size"):
+    if config.augment_flip not in FLIPS:
+        raise InputError(f"augment_flip={config.augment_flip!r}: use horizontal, vertical, "
+                         "horizontal_and_vertical or an empty string")
+    for name in ("augment_rotation", "augment_zoom", "augment_translation"):
+        if not 0.0 <= getattr(config, name) < 1.0:
+            raise InputError(f"{name}={getattr(config, name)}: must be in [0, 1)")
+    for name in ("epochs", "batch_size", "ingest_batch_size", "kernel_size", "dense_units"):
         if getattr(config, name) < 1:
             raise InputError(f"{name}={getattr(config, name)}: must be at least 1")
+    if config.split_index is not None and config.split_index < 1:
+        raise InputError(f"split_index={config.split_index}: must be at least 1")
 
 
-def config_to_params(config: VisionConfig) -> dict[str, Any]:
-    """Plain JSON-ready dict of a config (for the cache key and MLflow params)."""
-    out = dataclasses.asdict(config)
-    for key, value in out.items():
-        if isinstance(value, tuple):
-            out[key] = list(value)
+def defaults() -> dict[str, Any]:
+    """The config keys and JSON-ready defaults the task registers with the framework."""
+    out: dict[str, Any] = {}
+    for name, spec in FIELDS.items():
+        value = spec.default
+        out[name] = list(value) if isinstance(value, tuple) else value
     return out

@@ -1,12 +1,11 @@
 """Embedded default data: scikit-learn's bundled 8x8 handwritten digits (1,797 images)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-from tfpipe.pipelines.vision.config import VisionConfig
-from tfpipe.pipelines.vision.sources import DIGITS, ArrayRef, Manifest, arrays_manifest
-
-ORIGIN = "sklearn.datasets.load_digits"
+FILE_NAME = "sklearn_digits.npz"
 
 
 def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -18,7 +17,13 @@ def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     return images, digits.target.astype(np.int64)
 
 
-def default_manifest(config: VisionConfig) -> Manifest:
-    """The default data as a Manifest (read from the installed scikit-learn, offline)."""
-    x, y = digits_arrays()
-    return arrays_manifest(x, y, config, origin=ORIGIN, array_ref=ArrayRef(DIGITS))
+def write_default_data(directory: str) -> str:
+    """Write the digits as a .npz (x, y) once, atomically; return its path (offline)."""
+    path = os.path.join(directory, FILE_NAME)
+    if not os.path.exists(path):
+        os.makedirs(directory, exist_ok=True)
+        x, y = digits_arrays()
+        staging = f"{path}.{os.getpid()}.tmp.npz"
+        np.savez(staging, x=x, y=y)
+        os.replace(staging, path)
+    return path

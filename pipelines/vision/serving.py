@@ -1,19 +1,24 @@
-"""Serving signatures: encoded image bytes or tf.Examples in, probabilities and names out."""
+"""Serving pieces: encoded image bytes decoded in the graph, outputs with class names."""
 from __future__ import annotations
 
-import os
-from typing import Any, Sequence
+from typing import Any
 
-from tfpipe.pipelines.vision.features import IMAGE_KEY, IMAGE_XF, raw_feature_spec
-from tfpipe.pipelines.vision.transfer import KERAS_IN_SAVED_MODEL
+import numpy as np
+
+from tfpipe.pipelines.vision.features import CLASS_NAMES, IMAGE_KEY
 
 IMAGE_BYTES = "image_bytes"        # serving_default's input: PNG/JPEG bytes, shape [batch]
-EXAMPLES = "examples"              # the tf.Example signature's input
-TF_EXAMPLE_SIGNATURE = "serving_tf_example"
 OUTPUT_PROBABILITIES = "probabilities"
 OUTPUT_CLASS_NAME = "class_name"
 OUTPUT_CLASS_INDEX = "class_index"
 OUTPUT_SCORE = "score"
+
+
+def serving_input_spec() -> dict[str, Any]:
+    """serving_default takes a batch of encoded images, as TF Serving's {"b64": ...}."""
+    import tensorflow as tf
+
+    return {IMAGE_BYTES: tf.TensorSpec([None], tf.string, name=IMAGE_BYTES)}
 
 
 def decode_image_batch(image_bytes: Any, image_size: tuple[int, int], channels: int) -> Any:
@@ -36,63 +41,43 @@ def decode_image_batch(image_bytes: Any, image_size: tuple[int, int], channels: 
                      fn_output_signature=tf.TensorSpec([height, width, channels], tf.uint8))
 
 
-def make_serving_module(model: Any, tft_layer: Any, class_names: Sequence[str],
-                        image_size: tuple[int, int], channels: int) -> Any:
-    """A tf.Module holding the model and tf.Transform layer, with both signatures."""
+def image_bytes_to_features(image_bytes: Any, image_size: tuple[int, int],
+                            channels: int) -> dict[str, Any]:
+    """Encoded images to the raw `image` feature tf.Transform expects (flat int64)."""
+    import tensorflow as tf
+
+    height, width = image_size
+    pixels = decode_image_batch(image_bytes, image_size, channels)
+    return {IMAGE_KEY: tf.reshape(tf.cast(pixels, tf.int64), [-1, height * width * channels])}
+
+
+def class_outputs(predictions: Any, class_names: Any) -> dict[str, Any]:
+    """Model outputs to probabilities per class, the best class index, name and score."""
     import tensorflow as tf
 
     from tfpipe.pipelines.vision.model import class_probabilities
 
-    height, width = image_size
-    spec = raw_feature_spec(image_size, channels, with_label=False)
-    module = tf.Module()
-    module.model = model
-    module.tft_layer = tft_layer
-    names = tf.constant(list(class_names), dtype=tf.string)
-
-    def predict(raw: dict[str, Any]) -> dict[str, Any]:
-        transformed = module.tft_layer(raw)
-        outputs = module.model({IMAGE_XF: transformed[IMAGE_XF]}, training=False)
-        probabilities = class_probabilities(outputs)
-        index = tf.argmax(probabilities, axis=-1)
-        return {OUTPUT_PROBABILITIES: probabilities, OUTPUT_CLASS_INDEX: index,
-                OUTPUT_CLASS_NAME: tf.gather(names, index),
-                OUTPUT_SCORE: tf.reduce_max(probabilities, axis=-1)}
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=IMAGE_BYTES)])
-    def serve_image_bytes(image_bytes: Any) -> dict[str, Any]:
-        pixels = decode_image_batch(image_bytes, image_size, channels)
-        flat = tf.reshape(tf.cast(pixels, tf.int64), [-1, height * width * channels])
-        return predict({IMAGE_KEY: flat})
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=EXAMPLES)])
-    def serve_tf_example(examples: Any) -> dict[str, Any]:
-        return predict(tf.io.parse_example(examples, spec))
-
-    module.serve_image_bytes = serve_image_bytes
-    module.serve_tf_example = serve_tf_example
-    return module
+    probabilities = class_probabilities(predictions)
+    index = tf.argmax(probabilities, axis=-1)
+    return {OUTPUT_PROBABILITIES: probabilities, OUTPUT_CLASS_INDEX: index,
+            OUTPUT_CLASS_NAME: tf.gather(class_names, index),
+            OUTPUT_SCORE: tf.reduce_max(probabilities, axis=-1)}
 
 
-def export_serving_model(model: Any, tft_layer: Any, class_names: Sequence[str],
-                         image_size: tuple[int, int], channels: int, path: str) -> str:
-    """Save a SavedModel with both signatures, plus the Keras model for transfer learning."""
-    import tensorflow as tf
-
-    module = make_serving_module(model, tft_layer, class_names, image_size, channels)
-    tf.saved_model.save(module, path, signatures={
-        "serving_default": module.serve_image_bytes,
-        TF_EXAMPLE_SIGNATURE: module.serve_tf_example,
-    })
-    keras_path = os.path.join(path, KERAS_IN_SAVED_MODEL)
-    os.makedirs(os.path.dirname(keras_path), exist_ok=True)
-    model.save(keras_path)
-    return path
+def serving_outputs(predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
+    """The serving outputs, naming classes with the CLASS_NAMES serving constant."""
+    return class_outputs(predictions, transformed[CLASS_NAMES])
 
 
-def class_names_from_transform(tft_output: Any) -> list[str]:
-    """Class names in model-index order, from the tf.Transform label vocabulary."""
-    from tfpipe.pipelines.vision.features import LABEL_VOCAB
+def decode_names(values: Any) -> np.ndarray:
+    """bytes or str class names to a numpy array of str."""
+    return np.asarray([v.decode("utf-8") if isinstance(v, bytes) else str(v)
+                       for v in np.ravel(values)], dtype=object)
 
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v)
-            for v in tft_output.vocabulary_by_name(LABEL_VOCAB)]
+
+def encode_png_batch(images: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """Flat uint8-valued images with their (H, W, C) shapes to an array of PNG bytes."""
+    from tfpipe.pipelines.vision.images import encode_png
+
+    return np.asarray([encode_png(np.asarray(image, np.uint8).reshape(tuple(shape)))
+                       for image, shape in zip(images, shapes)], dtype=object)

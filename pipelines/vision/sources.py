@@ -10,14 +10,14 @@ from tfpipe.pipelines.errors import InputError
 from tfpipe.pipelines.vision.config import VisionConfig, default_folder_shape
 from tfpipe.pipelines.vision.idx import find_idx_pairs, load_idx_pair
 
-FOLDER, IDX, NPZ, ARRAYS, DIGITS = "folder", "idx", "npz", "arrays", "digits"
+FOLDER, IDX, NPZ, ARRAYS = "folder", "idx", "npz", "arrays"
 
 
 @dataclass(frozen=True)
 class ArrayRef:
     """How a Beam worker re-loads array images: by reading files, not via the pipeline graph."""
 
-    kind: str                               # idx, npz or digits
+    kind: str                               # idx or npz
     paths: tuple[str, ...] = ()             # idx: images files in order; npz: the file
 
     def load(self) -> np.ndarray:
@@ -29,10 +29,6 @@ class ArrayRef:
         if self.kind == NPZ:
             with np.load(self.paths[0], allow_pickle=False) as data:
                 return data["x"]
-        if self.kind == DIGITS:
-            from tfpipe.pipelines.vision.default_data import digits_arrays
-
-            return digits_arrays()[0]
         raise ValueError(f"unknown array source kind {self.kind!r}")
 
 

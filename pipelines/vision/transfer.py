@@ -10,6 +10,7 @@ from tfpipe.pipelines.vision.features import IMAGE_XF
 from tfpipe.pipelines.vision.model import (FEATURES_LAYER, augment, classification_head,
                                            image_input)
 
+# Where a tfpipe export keeps the Keras model beside its SavedModel (TF Serving ignores it).
 KERAS_IN_SAVED_MODEL = os.path.join("assets.extra", "model.keras")
 
 

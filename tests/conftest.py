@@ -1,0 +1,36 @@
+"""Shared fixtures: tiny series made here, the shared data folder when present."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared",
+                                           "data"))
+
+
+def write_csv(path: str, header: str, rows: list[str]) -> str:
+    """Write a small CSV and return its path."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def tiny_series_csv(tmp_path) -> str:
+    """A 240-step noisy sine: learnable, so a model beats the naive baseline quickly."""
+    steps = np.arange(240)
+    values = 50 + 20 * np.sin(2 * np.pi * steps / 12) + np.random.default_rng(0).normal(0, 1, 240)
+    return write_csv(str(tmp_path / "series.csv"), "time,value",
+                     [f"{t},{v:.4f}" for t, v in zip(steps, values)])
+
+
+@pytest.fixture
+def shared_data() -> str:
+    """../shared/data, or skip when this checkout has no shared data beside it."""
+    if not os.path.isdir(SHARED_DATA):
+        pytest.skip(f"shared datasets not found at {SHARED_DATA} (they live beside the repo)")
+    return SHARED_DATA

@@ -1,0 +1,32 @@
+"""Artifacts: commit is atomic, incomplete folders are never read, stale staging is removed."""
+from __future__ import annotations
+
+import os
+
+from tfpipe.pipelines import artifacts as art
+
+
+def test_commit_renames_into_place_with_record(tmp_path):
+    final = str(tmp_path / "p" / "train" / "abc")
+    staging = art.new_staging_dir(final)
+    assert os.path.basename(staging).startswith(art.TMP_PREFIX)
+    (tmp_path / "p" / "train" / os.path.basename(staging) / "f.txt").write_text("x")
+    art.commit(staging, final, {"producer": "train", "key": "abc", "outputs": {}})
+    record = art.read_record(final)
+    assert record.key == "abc" and os.path.exists(os.path.join(final, "f.txt"))
+    assert not os.path.exists(staging)
+
+
+def test_folder_without_record_is_not_an_artifact(tmp_path):
+    (tmp_path / "half").mkdir()
+    assert art.read_record(str(tmp_path / "half")) is None
+    assert art.list_records(str(tmp_path), "p", "train") == []
+
+
+def test_stale_staging_of_dead_process_is_removed(tmp_path):
+    dead = tmp_path / f"{art.TMP_PREFIX}abc-999999999-deadbeef"
+    live = tmp_path / f"{art.TMP_PREFIX}abc-{os.getppid()}-cafebabe"
+    dead.mkdir()
+    live.mkdir()
+    removed = art.remove_stale_staging(str(tmp_path))
+    assert removed == [dead.name] and live.exists()

@@ -1,0 +1,76 @@
+"""CLI: fast start-up, and one clear stderr line with a non-zero exit for bad input."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tfpipe.pipelines import cli
+
+FAST = ["--quiet", "--set", "model=dense", "--set", "epochs=1", "--set", "window_size=4"]
+
+
+def tfpipe_binary() -> str:
+    return os.path.join(os.path.dirname(sys.executable), "tfpipe")
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = ("import sys, time; t=time.perf_counter(); from tfpipe.pipelines import cli; "
+            "cli.build_parser().format_help(); "
+            "heavy=[m for m in ('tensorflow','apache_beam','mlflow','tensorflow_transform') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd="/")
+    assert out.stdout.strip() == "[]"
+    started = time.perf_counter()
+    subprocess.run([tfpipe_binary(), "--help"], capture_output=True, check=True)
+    assert time.perf_counter() - started < 5  # generous: a loaded CI box; goal is < 1 s
+
+
+def run_cli(capsys, args: list[str]) -> tuple[int, str]:
+    code = cli.main(args)
+    return code, capsys.readouterr().err.strip()
+
+
+BAD_FILES = {
+    "empty": ("", "empty file"),
+    "missing_column": ("time,amount\n0,1\n", "column 'value' (value_column) not found"),
+    "non_numeric": ("time,value\n0,1\n1,2\n2,abc\n", "row 4: column 'value': not a number: 'abc'"),
+    "nan": ("time,value\n0,1\n1,nan\n", "row 3: column 'value': NaN value"),
+    "infinite": ("time,value\n0,1\n1,inf\n", "row 3: column 'value': infinite value"),
+    "duplicate": ("time,value\n0,1\n1,2\n1,3\n", "row 4: duplicate timestamp '1' (also on row 3)"),
+    "unsorted": ("time,value\n0,1\n2,2\n1,3\n", "row 4: timestamp '1' is earlier than '2'"),
+    "too_short": ("time,value\n0,1\n1,2\n2,3\n", "too short"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_input_fails_with_one_clear_line_and_pushes_nothing(tmp_path, capsys, case):
+    text, expected = BAD_FILES[case]
+    path = tmp_path / f"{case}.csv"
+    path.write_text(text)
+    workdir = tmp_path / "w"
+    code, err = run_cli(capsys, ["run", "forecasting", "--data", str(path),
+                                 "--workdir", str(workdir), *FAST])
+    assert code != 0
+    lines = err.splitlines()
+    assert lines[0].startswith("tfpipe: error: ") and str(path) in lines[0], err
+    assert expected in lines[0], err
+    assert not (workdir / "serving").exists()
+
+
+def test_missing_file_and_unknown_task(tmp_path, capsys):
+    code, err = run_cli(capsys, ["run", "forecasting", "--data", str(tmp_path / "nope.csv"),
+                                 "--workdir", str(tmp_path / "w"), "--quiet"])
+    assert code == 2 and "nope.csv: file not found" in err
+    code, err = run_cli(capsys, ["run", "weather", "--workdir", str(tmp_path / "w")])
+    assert code == 2 and "unknown task 'weather'" in err
+
+
+def test_bad_config_value_names_the_key(tmp_path, capsys):
+    code, err = run_cli(capsys, ["run", "forecasting", "--workdir", str(tmp_path / "w"),
+                                 "--set", "model=transformer", "--quiet"])
+    assert code == 2 and "model='transformer'" in err
