@@ -33,6 +33,7 @@ setup(
         "pillow>=10",
         "pyyaml>=6",
         "psutil>=5.9",
+        "scikit-learn>=1.3",  # the vision task's default data: its bundled 8x8 digits
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3"],

@@ -1,8 +1,9 @@
-"""Classification metrics on class names: accuracy, per-class precision/recall, confusion."""
+"""Classification scoring on class names: metrics, confusion counts, majority baseline."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections import Counter
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -52,28 +53,23 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str],
     return metrics
 
 
-def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], path: str,
-                          title: str = "Confusion matrix") -> str:
-    """Write the matrix as an annotated PNG heat map (matplotlib, Agg); return the path."""
-    import matplotlib
+def metric_classes(labels: Sequence[str]) -> list[str]:
+    """The classes present in the true labels, numeric names in numeric order."""
+    return sorted({str(v) for v in labels},
+                  key=lambda n: (0, int(n), "") if n.lstrip("-").isdigit() else (1, 0, n))
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    size = max(4.0, 0.5 * len(class_names) + 2.0)
-    figure, axes = plt.subplots(figsize=(size, size))
-    axes.imshow(matrix, cmap="Blues")
-    axes.set_xticks(range(len(class_names)), labels=list(class_names), rotation=45,
-                    ha="right")
-    axes.set_yticks(range(len(class_names)), labels=list(class_names))
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("true")
-    axes.set_title(title)
-    threshold = matrix.max() / 2.0 if matrix.size else 0
-    for (i, j), count in np.ndenumerate(matrix):
-        axes.text(j, i, str(count), ha="center", va="center", fontsize=8,
-                  color="white" if count > threshold else "black")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+MAJORITY = "majority"
+
+
+def majority_from_counts(counts: Mapping[str, int]) -> str:
+    """The most frequent label (ties: the smallest name, for stability)."""
+    if not counts or not any(counts.values()):
+        raise ValueError("no training labels to find a majority class in")
+    top = max(counts.values())
+    return min(name for name, count in counts.items() if count == top)
+
+
+def majority_class(train_labels: Sequence[str]) -> str:
+    """The most frequent of the given training labels."""
+    return majority_from_counts(Counter(train_labels))
