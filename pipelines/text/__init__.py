@@ -76,7 +76,7 @@ def validate_config(config: dict[str, Any]) -> None:
 
 def default_data(directory: str, config: dict[str, Any]) -> str:
     """Write the seeded templated sentiment corpus (TSV with a header)."""
-    from tfpipe.pipelines.text.default_data import write_default_sentiment
+    from tfpipe.pipelines.text.demo_corpus import write_default_sentiment
 
     return write_default_sentiment(directory)
 
@@ -211,7 +211,7 @@ def eval_predictions(outputs: dict[str, Any]) -> Any:
 
 def metrics(labels: Any, predictions: Any) -> dict[str, float]:
     """accuracy, precision, recall, f1 and (two classes) roc_auc."""
-    from tfpipe.pipelines.text.metrics import classification_metrics
+    from tfpipe.pipelines.text.scores import classification_metrics
 
     return classification_metrics(labels, predictions)
 
@@ -219,7 +219,7 @@ def metrics(labels: Any, predictions: Any) -> dict[str, float]:
 def baselines(raw: dict[str, Any], statistics: dict[str, Any],
               params: dict[str, Any]) -> dict[str, Any]:
     """The majority class of the train split."""
-    from tfpipe.pipelines.text.baselines import majority_baseline, num_classes_from
+    from tfpipe.pipelines.text.majority import majority_baseline, num_classes_from
 
     label_values = settings(params).reader.label_values
     classes = max(num_classes_from(statistics, label_values), 2)
@@ -244,7 +244,7 @@ def plots(raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> l
     """The candidate's confusion matrix."""
     import numpy as np
 
-    from tfpipe.pipelines.text.plots import confusion_plot
+    from tfpipe.pipelines.text.charts import confusion_plot
 
     probabilities = np.asarray(predictions["candidate"])
     names = [f"class {i}" for i in range(probabilities.shape[1])]

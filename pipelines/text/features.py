@@ -28,11 +28,22 @@ def num_token_ids(vocabulary_size: int, oov_buckets: int) -> int:
     return 1 + vocabulary_size + oov_buckets
 
 
-def pad_to_length(ids: Any, length: Any, side: str = "post") -> Any:
-    """Dense [batch, length] ids from ragged ids no longer than `length`, padded with 0."""
+def as_ragged(ids: Any) -> Any:
+    """Token ids as a RaggedTensor, from a SparseTensor, RaggedTensor or dense tensor."""
     import tensorflow as tf
 
-    ids = tf.RaggedTensor.from_tensor(ids) if isinstance(ids, tf.Tensor) else ids
+    if isinstance(ids, tf.SparseTensor):
+        return tf.RaggedTensor.from_sparse(ids)
+    if isinstance(ids, tf.RaggedTensor):
+        return ids
+    return tf.RaggedTensor.from_tensor(ids)
+
+
+def pad_to_length(ids: Any, length: Any, side: str = "post") -> Any:
+    """Dense [batch, length] ids from sparse or ragged ids no longer than `length`, 0-padded."""
+    import tensorflow as tf
+
+    ids = as_ragged(ids)
     length = tf.maximum(tf.reduce_max(tf.cast(length, tf.int64)), 1)
     dense = ids.to_tensor(default_value=0, shape=tf.stack([ids.nrows(), length]))
     if side == "post":

@@ -2,7 +2,8 @@
 
 The sequence length is an analyzer result (a percentile of the train token counts) unless
 configured, so it is fitted on train and baked into the transform graph; token ids leave the
-graph truncated to it (ragged) and `model_inputs` pads them to exactly that length.
+graph truncated to it (as a SparseTensor, i.e. a VarLenFeature in the transformed records)
+and `model_inputs` pads them to exactly that length.
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
         else:
             length = percentile_length(ids.row_lengths(), vocab.length_percentile,
                                        vocab.max_sequence_length)
-        outputs = {TOKENS_KEY: truncate(ids, length, vocab.truncating),
+        outputs = {TOKENS_KEY: truncate(ids, length, vocab.truncating).to_sparse(),
                    SEQUENCE_LENGTH_KEY: tf.fill(tf.shape(text), length)}
         if labelled and LABEL_INDEX_KEY in inputs:
             label = tf.reshape(inputs[LABEL_KEY], [-1])

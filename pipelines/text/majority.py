@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from tfpipe.pipelines.text.features import LABEL_INDEX_KEY
-from tfpipe.pipelines.text.metrics import majority_probabilities
+from tfpipe.pipelines.text.scores import majority_probabilities
 
 
 def train_label_counts(statistics: dict[str, Any], num_classes: int) -> np.ndarray:
