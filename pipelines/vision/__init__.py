@@ -218,7 +218,7 @@ def baselines(raw: dict[str, Any], statistics: dict[str, Any],
         raise InputError("ingest statistics hold no train label counts for the majority "
                          "baseline")
     count = len(raw[LABEL_KEY])
-    return {MAJORITY: np.asarray([majority_from_counts(counts)] * count, dtype=object)}
+    return {MAJORITY: np.asarray([majority_from_counts(counts)] * count, dtype=str)}
 
 
 def value_checks(candidate: dict[str, float], baselines: dict[str, dict[str, float]],

@@ -70,9 +70,9 @@ def serving_outputs(predictions: Any, transformed: dict[str, Any]) -> dict[str, 
 
 
 def decode_names(values: Any) -> np.ndarray:
-    """bytes or str class names to a numpy array of str."""
+    """bytes or str class names to a numpy str array (saved by np.savez without pickle)."""
     return np.asarray([v.decode("utf-8") if isinstance(v, bytes) else str(v)
-                       for v in np.ravel(values)], dtype=object)
+                       for v in np.ravel(values)], dtype=str)
 
 
 def encode_png_batch(images: np.ndarray, shapes: np.ndarray) -> np.ndarray:
