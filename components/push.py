@@ -8,13 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from tfpipe.pipelines.artifacts import Examples, Model, ModelEvaluation, PushedModel
+from tfpipe.pipelines.artifacts import (Examples, Model, ModelEvaluation, PushedModel,
+                                        process_alive)
 from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
 from tfpipe.pipelines.context import RunContext
 from tfpipe.pipelines.errors import TfpipeError
 from tfpipe.pipelines.tasks import load_task
 
 STAGING_PREFIX = ".staging-"
+# Written inside each version (TF Serving ignores assets.extra/) so a push interrupted after
+# its rename is recognised on the next run instead of being pushed twice.
+PUSH_MARKER = os.path.join("assets.extra", "tfpipe_push.json")
 
 
 class PushRefused(TfpipeError):
@@ -36,7 +40,7 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
         record["reason"] = decision["reason"]
     else:
         validate_serving(load_task(task), model.uri, examples.uri, params)
-        version, path = publish(model.uri, os.path.join(serving_dir, model_name))
+        version, path = publish(model.uri, os.path.join(serving_dir, model_name), model.key)
         context.log(f"pushed version {version} to {path}")
         record.update(pushed=True, version=version, serving_path=path)
     with open(pushed_model.path("push.json"), "w", encoding="utf-8") as handle:
@@ -74,15 +78,31 @@ def existing_versions(base: str) -> list[int]:
     return sorted(int(name) for name in os.listdir(base) if name.isdigit())
 
 
-def publish(model_dir: str, base: str) -> tuple[int, str]:
+def version_of_model(base: str, model_key: str) -> int | None:
+    """The version already holding this model (from its push marker), if any."""
+    for version in existing_versions(base):
+        marker = os.path.join(base, str(version), PUSH_MARKER)
+        try:
+            with open(marker, encoding="utf-8") as handle:
+                if json.load(handle).get("model_key") == model_key:
+                    return version
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
     """Copy under a non-numeric temp name beside the versions, then rename to max+1."""
     os.makedirs(base, exist_ok=True)
-    for name in os.listdir(base):  # leftovers of a crashed push are never valid versions
-        if name.startswith(STAGING_PREFIX):
-            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    already = version_of_model(base, model_key)
+    if already is not None:
+        return already, os.path.join(base, str(already))
+    remove_stale_staging(base)
     staging = os.path.join(base, f"{STAGING_PREFIX}{os.getpid()}")
-    shutil.copytree(model_dir, staging,
-                    ignore=shutil.ignore_patterns("*.png", "*.json"))
+    shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns("*.png", "*.json"))
+    os.makedirs(os.path.join(staging, os.path.dirname(PUSH_MARKER)), exist_ok=True)
+    with open(os.path.join(staging, PUSH_MARKER), "w", encoding="utf-8") as handle:
+        json.dump({"model_key": model_key}, handle)
     while True:
         version = (existing_versions(base) or [0])[-1] + 1
         target = os.path.join(base, str(version))
@@ -92,3 +112,15 @@ def publish(model_dir: str, base: str) -> tuple[int, str]:
         except OSError:
             if not os.path.exists(target):
                 raise
+
+
+def remove_stale_staging(base: str) -> None:
+    """Delete temp version folders whose pushing process is gone (never valid versions)."""
+    for name in os.listdir(base):
+        if not name.startswith(STAGING_PREFIX):
+            continue
+        pid = name[len(STAGING_PREFIX):]
+        if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
+            continue
+        shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+

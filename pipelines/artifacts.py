@@ -144,7 +144,7 @@ def remove_stale_staging(parent: str) -> list[str]:
         if not name.startswith(TMP_PREFIX):
             continue
         pid = _pid_of(name)
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and process_alive(pid):
             continue
         shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
         removed.append(name)
@@ -159,7 +159,8 @@ def _pid_of(name: str) -> int | None:
         return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
