@@ -1,0 +1,35 @@
+"""Champion resolution: latest pushed version of the pipeline that is not the candidate."""
+from __future__ import annotations
+
+import os
+
+from tfpipe.pipelines import artifacts as art
+from tfpipe.pipelines.champion import find_champion
+
+
+def record_push(root: str, base: str, key: str, version: int, model_key: str) -> None:
+    path = os.path.join(base, str(version))
+    os.makedirs(path, exist_ok=True)
+    open(os.path.join(path, "saved_model.pb"), "wb").close()
+    final = os.path.join(root, "p", "push", key)
+    staging = art.new_staging_dir(final)
+    art.commit(staging, final, {"producer": "push", "key": key, "report": {"summary": {
+        "pushed": True, "version": version, "serving_path": path, "model_key": model_key}}})
+
+
+def test_latest_other_than_candidate(tmp_path):
+    root, base = str(tmp_path / "artifacts"), str(tmp_path / "serving" / "m")
+    assert find_champion(root, "p", base, "m3") is None
+    record_push(root, base, "k1", 1, "m1")
+    record_push(root, base, "k2", 2, "m2")
+    assert find_champion(root, "p", base, "m3")["version"] == 2
+    assert find_champion(root, "p", base, "m2")["version"] == 1  # a re-run of the champion
+    assert find_champion(root, "p", str(tmp_path / "elsewhere"), "m3") is None
+
+
+def test_deleted_version_is_not_a_champion(tmp_path):
+    root, base = str(tmp_path / "artifacts"), str(tmp_path / "serving" / "m")
+    record_push(root, base, "k1", 1, "m1")
+    record_push(root, base, "k2", 2, "m2")
+    os.remove(os.path.join(base, "2", "saved_model.pb"))
+    assert find_champion(root, "p", base, "m3")["version"] == 1
