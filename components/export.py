@@ -45,6 +45,10 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
 
     signatures = {"serving_default": serve_raw.get_concrete_function(**input_spec),
                   EXAMPLES_SIGNATURE: serve_examples.get_concrete_function()}
+    # Optional task hook: more signatures over the same model and transform layer
+    # (e.g. text generation's `generate`).
+    if hasattr(module, "extra_signatures"):
+        signatures.update(module.extra_signatures(serving, tft_output, params))
     return serving, signatures
 
 

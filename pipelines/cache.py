@@ -41,9 +41,19 @@ def source_digest(obj: Any) -> str:
 
 
 def package_digest(module: ModuleType) -> str:
-    """Digest of every .py file of a package (a task's wiring, preprocessing and model)."""
-    folder = os.path.dirname(module.__file__)
+    """Digest of a task package's source files, and of the packages in its SOURCE_PACKAGES."""
+    import importlib
+
     hasher = hashlib.sha256()
+    _hash_folder(hasher, os.path.dirname(module.__file__))
+    for name in getattr(module, "SOURCE_PACKAGES", ()):
+        hasher.update(name.encode())
+        _hash_folder(hasher, os.path.dirname(importlib.import_module(name).__file__))
+    return hasher.hexdigest()[:20]
+
+
+def _hash_folder(hasher: Any, folder: str) -> None:
+    """Feed every source file under folder (names and content) to the hasher."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
@@ -52,7 +62,6 @@ def package_digest(module: ModuleType) -> str:
                 hasher.update(os.path.relpath(path, folder).encode())
                 with open(path, "rb") as handle:
                     hasher.update(handle.read())
-    return hasher.hexdigest()[:20]
 
 
 def file_fingerprint(path: str) -> str:

@@ -45,7 +45,7 @@ _MODEL = ("model", "embedding_dim", "units", "dense_units", "filters", "kernel_s
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": _READER + ("eval_fraction", "split_seed"),
     "transform": _CLEANING + _VOCAB + ("label_values",),
-    "train": _MODEL + ("oov_buckets", "patience", "validation_fraction"),
+    "train": _MODEL + ("oov_buckets", "patience", "validation_fraction", "label_values"),
     "evaluate": ("label_values", "margin", "min_accuracy", "champion_relative_tolerance",
                  "champion_absolute_tolerance", "force_bless"),
 }
@@ -159,12 +159,14 @@ def build_model(params: dict[str, Any], tft_output: Any) -> Any:
                   for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
     num_tokens = num_token_ids(len(vocabulary), cfg.vocab.oov_buckets)
     num_classes = tft_output.vocabulary_size_by_name(LABEL_VOCAB)
+    if num_classes < 2:
+        raise InputError(f"the train split has {num_classes} label value(s); a classifier "
+                         "needs at least 2 (check label_column and label_values)")
     matrix = None
     if cfg.model.pretrained_embeddings:
         matrix, _ = embedding_matrix(cfg.model.pretrained_embeddings, vocabulary, num_tokens,
                                      cfg.model.seed)
-    return build_classifier(cfg.model, num_tokens, len(vocabulary), max(num_classes, 2),
-                            matrix)
+    return build_classifier(cfg.model, num_tokens, len(vocabulary), num_classes, matrix)
 
 
 def model_inputs(transformed: dict[str, Any]) -> Any:
@@ -186,12 +188,30 @@ def serving_input_spec(params: dict[str, Any]) -> dict[str, Any]:
     return {TEXT_KEY: tf.TensorSpec([None], tf.string, name=TEXT_KEY)}
 
 
+def class_names(tft_output: Any, params: dict[str, Any]) -> list[str]:
+    """Label names in label-index order: as configured, else sorted like ingest sorts them."""
+    from tfpipe.pipelines.text.split import infer_label_values
+
+    configured = settings(params).reader.label_values
+    if configured:
+        return list(configured)
+    names = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+             for v in tft_output.vocabulary_by_name(LABEL_VOCAB)]
+    return list(infer_label_values(names))
+
+
+def serving_constants(tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Class names for serving_outputs, taken from the transform's label vocabulary."""
+    return {"class_names": class_names(tft_output, params)}
+
+
 def serving_outputs(predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
-    """Class probabilities (label-set order) and the most probable class index."""
+    """Class probabilities (label-index order), the top class index and its name."""
     import tensorflow as tf
 
-    return {"probabilities": predictions,
-            "class_id": tf.argmax(predictions, axis=1, output_type=tf.int64)}
+    class_id = tf.argmax(predictions, axis=1, output_type=tf.int64)
+    return {"probabilities": predictions, "class_id": class_id,
+            "label": tf.gather(transformed["class_names"], class_id)}
 
 
 def eval_inputs(raw: dict[str, Any]) -> dict[str, Any]:

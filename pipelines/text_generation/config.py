@@ -25,10 +25,9 @@ class LanguageModelConfig:
     units: int = 96
     dropout: float = 0.0
     epochs: int = 40
-    batch_size: int = 128
+    batch_size: int = 32              # lines per batch; each line yields its n-gram prefixes
     learning_rate: float = 0.01
     seed: int = 0
-    temperature: float = 0.0          # default for `tfpipe generate`: 0 = greedy
 
 
 # Generation wants every word of short lines: the longest line, a large vocabulary, and the
@@ -57,9 +56,6 @@ class GenerationConfig:
         if self.vocab.sequence_length is not None and self.vocab.sequence_length < 2:
             raise ValueError("config key 'sequence_length': generation needs >= 2 "
                              "(a prefix and the next word)")
-        if self.model.temperature < 0:
-            raise ValueError(f"config key 'temperature': expected >= 0, "
-                             f"got {self.model.temperature}")
 
 
 def generation_config(values: dict[str, Any] | None = None) -> GenerationConfig:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from tfpipe.pipelines.text.features import SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY
+from tfpipe.pipelines.text.features import (SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY,
+                                            as_ragged)
 
 PAD_WORD = "<pad>"
 OOV_WORD = "<unk>"
@@ -60,8 +61,7 @@ def make_generate_fn(model: Any, transform: Callable[[dict[str, Any]], dict[str,
                  ) -> dict[str, Any]:
         """Seed text plus num_words generated words."""
         features = transform({TEXT_KEY: tf.reshape(seed_text, [1])})
-        tokens = features[TOKENS_KEY]
-        ids = tf.cast(tokens[0], tf.int64)
+        ids = tf.cast(as_ragged(features[TOKENS_KEY])[0], tf.int64)
         ids = tf.boolean_mask(ids, ids > 0)
         context_length = tf.maximum(
             tf.cast(tf.reshape(features[SEQUENCE_LENGTH_KEY], [-1])[0], tf.int32) - 1, 1)

@@ -17,7 +17,7 @@ def line_scores(probabilities: Any, labels: Any, rows: Any, num_lines: Any,
 
     probabilities = tf.cast(probabilities, tf.float32)
     labels = tf.cast(labels, tf.int64)
-    known = labels < oov_start
+    known = labels < tf.cast(oov_start, tf.int64)
     top5 = tf.math.top_k(probabilities, k=tf.minimum(5, tf.shape(probabilities)[1])).indices
     hit5 = tf.reduce_any(tf.cast(top5, tf.int64) == labels[:, tf.newaxis], axis=1) & known
     hit1 = (tf.argmax(probabilities, axis=1) == labels) & known
