@@ -30,6 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="artifacts, mlflow.db, mlartifacts and serving/ (default ./tfpipe-work)")
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    gen = sub.add_parser("generate", help="generate text with a pushed text-generation model",
+                         description="Call the `generate` signature of the latest pushed "
+                         "text-generation model: prints the seed text and N more words.")
+    gen.add_argument("--workdir", default="./tfpipe-work", help="the run's workdir")
+    gen.add_argument("--seed-text", required=True, help="text to continue")
+    gen.add_argument("--words", type=int, default=10, help="number of words to add")
+    gen.add_argument("--temperature", type=float, default=0.0,
+                     help="0 = greedy (default); > 0 samples at this temperature")
+    gen.add_argument("--seed", type=int, default=0, help="sampling seed")
+    gen.add_argument("--model-name", default="text_generation",
+                     help="TF Serving model name (default text_generation)")
+    gen.add_argument("--model-dir", help="a SavedModel folder (default: latest pushed version "
+                     "under <workdir>/serving/<model-name>)")
     return parser
 
 
@@ -45,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, beam_args)
+        if args.command == "generate":
+            return _generate(args)
     except TfpipeError as error:
         print(f"tfpipe: error: {error}", file=sys.stderr)
         _save_traceback(getattr(args, "workdir", None), error)
@@ -64,6 +79,15 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
           f"{result['seconds']['total']:.1f}s; MLflow run {result['run_id']}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, default=str))
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from tfpipe.pipelines.text_generation.command import generate_text, latest_version
+
+    model_dir = args.model_dir or latest_version(
+        os.path.join(os.path.abspath(args.workdir), "serving", args.model_name))
+    print(generate_text(model_dir, args.seed_text, args.words, args.temperature, args.seed))
     return 0
 
 

@@ -1,0 +1,39 @@
+"""`tfpipe generate`: call the pushed model's `generate` signature."""
+from __future__ import annotations
+
+import os
+
+from tfpipe.pipelines.errors import InputError
+
+GENERATE_SIGNATURE = "generate"
+
+
+def latest_version(base: str) -> str:
+    """The highest integer version folder under a TF Serving model base path."""
+    versions = sorted(int(n) for n in os.listdir(base) if n.isdigit()) \
+        if os.path.isdir(base) else []
+    if not versions:
+        raise InputError(f"no pushed model under {base}; run `tfpipe run text-generation` "
+                         "first (and check --workdir / --model-name)")
+    return os.path.join(base, str(versions[-1]))
+
+
+def generate_text(model_dir: str, seed_text: str, words: int, temperature: float = 0.0,
+                  seed: int = 0) -> str:
+    """Seed text plus `words` generated words; greedy when temperature is 0."""
+    if words < 0:
+        raise InputError(f"--words {words}: must be >= 0")
+    if temperature < 0:
+        raise InputError(f"--temperature {temperature}: must be >= 0 (0 = greedy)")
+    if not os.path.isfile(os.path.join(model_dir, "saved_model.pb")):
+        raise InputError(f"{model_dir}: not a SavedModel folder")
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(model_dir)
+    if GENERATE_SIGNATURE not in loaded.signatures:
+        raise InputError(f"{model_dir}: no {GENERATE_SIGNATURE!r} signature "
+                         f"(has {sorted(loaded.signatures)}); is it a text-generation model?")
+    outputs = loaded.signatures[GENERATE_SIGNATURE](
+        seed_text=tf.constant(seed_text), num_words=tf.constant(words, tf.int32),
+        temperature=tf.constant(temperature, tf.float32), seed=tf.constant(seed, tf.int64))
+    return outputs["text"].numpy().decode("utf-8")
