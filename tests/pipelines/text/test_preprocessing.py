@@ -1,0 +1,78 @@
+"""The preprocessing_fn under tf.Transform: vocabulary, OOV buckets, fitted length, labels."""
+from __future__ import annotations
+
+import pytest
+
+from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
+from tfpipe.pipelines.text.features import LABEL_VOCAB, VOCAB_NAME
+from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
+
+
+def analyze(rows, vocab, tmp_path, label_values=None):
+    """Fit the preprocessing_fn on rows; return (transformed rows, TFTransformOutput)."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+    import tensorflow_transform.beam as tft_beam
+    from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
+
+    from tfpipe.pipelines.text.features import raw_feature_spec
+
+    metadata = dataset_metadata.DatasetMetadata(
+        schema_utils.schema_from_feature_spec(raw_feature_spec(labelled=True)))
+    fn = make_preprocessing_fn(CleaningConfig(), vocab, (), label_values)
+    with tft_beam.Context(temp_dir=str(tmp_path / "tft"), force_tf_compat_v1=False):
+        (data, _), transform_fn = ((rows, metadata)
+                                   | tft_beam.AnalyzeAndTransformDataset(fn))
+        _ = transform_fn | tft_beam.WriteTransformFn(str(tmp_path / "graph"))
+    return data, tft.TFTransformOutput(str(tmp_path / "graph"))
+
+
+def rows_of(texts, labels):
+    names = sorted(set(labels))
+    return [{"text": t, "label": l, "label_index": names.index(l)} for t, l in zip(texts, labels)]
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    # 20 rows: 19 of length <= 4 tokens, one of 12; the 95th percentile length is 4.
+    texts = ["good good film"] * 10 + ["bad film here now"] * 9 + [
+        "a very long review with many many words that goes on and on"]
+    labels = ["1"] * 10 + ["0"] * 10
+    return analyze(rows_of(texts, labels), VocabConfig(vocab_size=3, oov_buckets=2),
+                   tmp_path_factory.mktemp("pre"))
+
+
+def test_vocabulary_keeps_top_tokens(fitted):
+    _, output = fitted
+    # good x20, film x19, then bad/here/now x9 (ties broken in reverse order by tf.Transform)
+    assert [w.decode() for w in output.vocabulary_by_name(VOCAB_NAME)] == ["good", "film",
+                                                                          "now"]
+    assert sorted(output.vocabulary_by_name(LABEL_VOCAB)) == [b"0", b"1"]
+
+
+def test_sequence_length_is_the_train_95th_percentile(fitted):
+    data, _ = fitted
+    assert {row["sequence_length"] for row in data} == {4}
+
+
+def test_serving_layer_takes_raw_text_with_unseen_words(fitted):
+    import tensorflow as tf
+
+    _, output = fitted
+    layer = output.transform_features_layer()
+    out = layer({"text": tf.constant(["GOOD film!", "zebra good quokka yak wombat"])})
+    ids = tf.sparse.to_dense(out["token_ids"]).numpy().tolist()
+    assert ids[0][:2] == [1, 2]  # 1 + vocabulary index; 0 stays free for padding
+    assert len(ids[1]) == 4  # truncated to the fitted length
+    assert ids[1][1] == 1 and all(4 <= i <= 5 for i in ids[1][:1] + ids[1][2:])  # OOV buckets
+    assert out["sequence_length"].numpy().tolist() == [4, 4]
+
+
+def test_configured_length_and_pre_truncation(tmp_path):
+    rows = rows_of(["one two three four five"] * 4, ["a", "b", "a", "b"])
+    data, _ = analyze(rows, VocabConfig(vocab_size=10, sequence_length=2, truncating="pre"),
+                      tmp_path, label_values=("b", "a"))
+    assert all(row["sequence_length"] == 2 for row in data)
+    key = next(k for k in data[0] if k.startswith("token_ids"))
+    assert all(len(row[key]) == 2 for row in data)
+    assert [row["label"] for row in data] == [0, 1, 0, 1]
