@@ -30,7 +30,7 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "transform": _SHAPE + ("pixel_scaling",),
     "train": _SHAPE + ("conv_filters", "kernel_size", "dense_units", "dropout", "augment_flip",
                        "augment_rotation", "augment_zoom", "augment_translation",
-                       "base_model", "fine_tune_layers", "epochs", "batch_size",
+                       "base_model", "base_layer", "fine_tune_layers", "epochs", "batch_size",
                        "learning_rate", "validation_fraction", "patience", "seed"),
     "evaluate": _SHAPE + ("margin", "min_accuracy", "champion_relative_tolerance",
                           "champion_absolute_tolerance", "force_bless"),

@@ -52,6 +52,7 @@ class VisionConfig:
     augment_zoom: float = 0.0
     augment_translation: float = 0.0
     base_model: str = ""                        # local .keras file or SavedModel folder
+    base_layer: str = ""                        # cut the base here (default: last 2-D map)
     fine_tune_layers: int = 0
     # training
     epochs: int = 8

@@ -36,9 +36,8 @@ def classification_head(features: Any, num_classes: int) -> Any:
 
     if num_classes < 2:
         raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
-    if num_classes == 2:
-        return keras.layers.Dense(1, activation="sigmoid", name=PROBABILITIES)(features)
-    return keras.layers.Dense(num_classes, activation="softmax", name=PROBABILITIES)(features)
+    units, activation = (1, "sigmoid") if num_classes == 2 else (num_classes, "softmax")
+    return keras.layers.Dense(units, activation=activation, name=PROBABILITIES)(features)
 
 
 def image_input(image_shape: tuple[int, int, int]) -> Any:

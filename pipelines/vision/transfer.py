@@ -50,19 +50,34 @@ def _endpoint(path: str) -> str:
     raise InputError(f"base_model {path}: SavedModel has no serving_default/serve signature")
 
 
-def feature_extractor(base: Any) -> Any:
-    """The base cut before its classifier: the `features` layer, or before a final Dense."""
+def feature_extractor(base: Any, layer_name: str = "") -> Any:
+    """The base cut to reusable features, the book's way (Inception cut at 'mixed7').
+
+    `layer_name` picks the layer; by default the last layer with a 2-D feature map (the
+    generic convolutional features), or, for a base without one, the input of its final
+    Dense layer.
+    """
     import keras
 
     if isinstance(base, keras.layers.TFSMLayer):
+        if layer_name:
+            raise InputError("base_layer needs a Keras base model; a plain SavedModel is "
+                             "called whole")
         return base
-    names = [layer.name for layer in base.layers]
-    if FEATURES_LAYER in names:
-        output = base.get_layer(FEATURES_LAYER).output
-    elif isinstance(base.layers[-1], keras.layers.Dense):
-        output = base.layers[-1].input
+    if layer_name:
+        try:
+            output = base.get_layer(layer_name).output
+        except ValueError:
+            raise InputError(f"base_layer {layer_name!r} is not a layer of the base model "
+                             f"(layers: {[layer.name for layer in base.layers]})") from None
     else:
-        output = base.outputs[0]
+        maps = [layer for layer in base.layers[1:] if len(layer.output.shape) == 4]
+        if maps:
+            output = maps[-1].output
+        elif isinstance(base.layers[-1], keras.layers.Dense):
+            output = base.layers[-1].input
+        else:
+            output = base.outputs[0]
     return keras.Model(base.inputs, output, name="base_features")
 
 
@@ -131,18 +146,20 @@ def _extract(extractor: Any, x: Any) -> Any:
 
 def build_transfer_model(image_shape: tuple[int, int, int], num_classes: int,
                          config: VisionConfig) -> Any:
-    """Augmentation, the frozen base's features, dropout and a new head."""
+    """Augmentation, the frozen base's features, then a new Dense head with dropout."""
     import keras
 
-    extractor = feature_extractor(load_base_model(config.base_model))
+    extractor = feature_extractor(load_base_model(config.base_model), config.base_layer)
     set_trainable(extractor, config.fine_tune_layers)
     inputs = image_input(image_shape)
     x = augment(inputs, config.augmentation, config.seed)
     x = adapt_images(x, base_input_shape(extractor))
     x = _extract(extractor, x)
-    if len(x.shape) == 4:
-        x = keras.layers.GlobalAveragePooling2D(name="pool_features")(x)
-    x = keras.layers.Identity(name=FEATURES_LAYER)(x)
+    if len(x.shape) > 2:
+        x = keras.layers.Flatten(name="flatten")(x)
+    if config.dropout:
+        x = keras.layers.Dropout(config.dropout, name="dropout")(x)
+    x = keras.layers.Dense(config.dense_units, activation="relu", name=FEATURES_LAYER)(x)
     if config.dropout:
         x = keras.layers.Dropout(config.dropout, name="head_dropout")(x)
     outputs = classification_head(x, num_classes)
