@@ -20,9 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "patience": 3,
     "margin": 0.05,                 # accuracy >= (1 + margin) * majority-class accuracy
     "min_accuracy": 0.0,            # an absolute floor as well, when above 0
+    "base_model_digest": None,      # filled by resolve_config: base_model content in the key
 }
 TYPES: dict[str, type] = {"image_size": str, "channels": int, "class_names": str,
-                          "split_index": int}
+                          "split_index": int, "base_model_digest": str}
 _SHAPE = ("image_size", "channels")
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": _SHAPE + ("class_names", "images", "labels", "split_index", "eval_fraction",
@@ -30,8 +31,9 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "transform": _SHAPE + ("pixel_scaling",),
     "train": _SHAPE + ("conv_filters", "kernel_size", "dense_units", "dropout", "augment_flip",
                        "augment_rotation", "augment_zoom", "augment_translation",
-                       "base_model", "base_layer", "fine_tune_layers", "epochs", "batch_size",
-                       "learning_rate", "validation_fraction", "patience", "seed"),
+                       "base_model", "base_model_digest", "base_layer", "fine_tune_layers",
+                       "epochs", "batch_size", "learning_rate", "validation_fraction",
+                       "patience", "seed"),
     "evaluate": _SHAPE + ("margin", "min_accuracy", "champion_relative_tolerance",
                           "champion_absolute_tolerance", "force_bless"),
 }
@@ -56,7 +58,8 @@ def default_data(directory: str, config: dict[str, Any]) -> str:
 
 
 def resolve_config(config: dict[str, Any], data: str) -> dict[str, Any]:
-    """Fill image_size/channels from the data (native size of arrays; 64x64x3 for folders)."""
+    """Fill image_size/channels from the data (native size of arrays; 64x64x3 for folders),
+    and fingerprint base_model so a changed base re-runs train."""
     from tfpipe.pipelines.vision.sources import build_manifest
 
     manifest = build_manifest(data, vision_config.parse_config(config))
@@ -64,7 +67,10 @@ def resolve_config(config: dict[str, Any], data: str) -> dict[str, Any]:
     resolved["image_size"] = list(manifest.image_size)
     resolved["channels"] = manifest.channels
     if config["base_model"]:
+        from tfpipe.pipelines.vision.transfer import content_digest
+
         resolved["base_model"] = os.path.abspath(config["base_model"])
+        resolved["base_model_digest"] = content_digest(resolved["base_model"])
     return resolved
 
 

@@ -14,14 +14,20 @@ CLASS_NAMES = "class_names"      # serving constant: the vocabulary, in model-in
 
 def raw_feature_spec(image_size: tuple[int, int], channels: int,
                      with_label: bool = True) -> dict[str, Any]:
-    """tf.io parsing spec of an ingested example."""
+    """tf.io parsing spec of an ingested example, from schemas/vision.pbtxt and the shape."""
     import tensorflow as tf
 
+    from tfpipe.pipelines.schema import load_schema
+
     height, width = image_size
-    spec = {IMAGE_KEY: tf.io.FixedLenFeature([height * width * channels], tf.int64),
-            IMAGE_SHAPE_KEY: tf.io.FixedLenFeature([3], tf.int64)}
-    if with_label:
-        spec[LABEL_KEY] = tf.io.FixedLenFeature([], tf.string)
+    dtypes = {0: None, 1: tf.string, 2: tf.int64, 3: tf.float32}  # schema_pb2.FeatureType
+    spec = {}
+    for feature in load_schema("vision").feature:
+        if feature.name == LABEL_KEY and not with_label:
+            continue
+        shape = ([height * width * channels] if feature.name == IMAGE_KEY
+                 else [d.size for d in feature.shape.dim])
+        spec[feature.name] = tf.io.FixedLenFeature(shape, dtypes[feature.type])
     return spec
 
 

@@ -14,6 +14,25 @@ from tfpipe.pipelines.vision.model import (FEATURES_LAYER, augment, classificati
 KERAS_IN_SAVED_MODEL = os.path.join("assets.extra", "model.keras")
 
 
+def content_digest(path: str) -> str:
+    """SHA-256 over a file, or over every file (relative name and bytes) under a folder."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    if os.path.isfile(path):
+        files = [(os.path.basename(path), path)]
+    else:
+        files = sorted((os.path.relpath(os.path.join(root, name), path),
+                        os.path.join(root, name))
+                       for root, _, names in os.walk(path) for name in names)
+    for name, full in files:
+        digest.update(name.encode("utf-8") + b"\0")
+        with open(full, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 def find_keras_file(path: str) -> str | None:
     """The Keras model file at `path`, or the one a tfpipe export keeps beside its SavedModel."""
     if os.path.isfile(path) and path.endswith((".keras", ".h5")):

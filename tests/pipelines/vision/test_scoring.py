@@ -55,3 +55,18 @@ def test_default_digits_written_once(tmp_path):
     with np.load(path) as data:
         np.testing.assert_array_equal(data["x"], x)
     assert write_default_data(str(tmp_path)) == path
+
+
+def test_raw_spec_follows_the_schema_file():
+    import tensorflow as tf
+
+    from tfpipe.pipelines.schema import load_schema
+    from tfpipe.pipelines.vision.features import raw_feature_spec
+
+    spec = raw_feature_spec((28, 28), 1)
+    assert spec == {"image": tf.io.FixedLenFeature([784], tf.int64),
+                    "image_shape": tf.io.FixedLenFeature([3], tf.int64),
+                    "label": tf.io.FixedLenFeature([], tf.string)}
+    assert "label" not in raw_feature_spec((4, 4), 3, with_label=False)
+    image = next(f for f in load_schema("vision").feature if f.name == "image")
+    assert (image.int_domain.min, image.int_domain.max) == (0, 255)

@@ -95,3 +95,18 @@ def test_tfpipe_export_folder_and_plain_savedmodel(base_file, tmp_path):
 def test_missing_base_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="nothing is downloaded"):
         load_base_model(str(tmp_path / "missing.keras"))
+
+
+def test_content_digest_changes_with_the_base(base_file, tmp_path):
+    from tfpipe.pipelines.vision.transfer import content_digest
+
+    first = content_digest(base_file)
+    assert content_digest(base_file) == first
+    build_cnn((8, 8, 1), 4, parse_config(TINY)).save(base_file)  # new random weights
+    assert content_digest(base_file) != first
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a").write_bytes(b"1")
+    before = content_digest(str(folder))
+    (folder / "a").write_bytes(b"2")
+    assert content_digest(str(folder)) != before
