@@ -1,13 +1,10 @@
 """Beam PTransforms for text ingest: read with quarantine, split, check labels, to dicts."""
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 
-from tfpipe.pipelines.text.cleaning import length_from_histogram, token_counts
-from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
 from tfpipe.pipelines.text.features import LABEL_INDEX_KEY, LABEL_KEY, TEXT_KEY
 from tfpipe.pipelines.text.readers import Quarantined, Row
 from tfpipe.pipelines.text.split import (EVAL, TRAIN, assign_split, check_label,
@@ -99,8 +96,7 @@ def IngestText(pbegin: Any, files: list[str],
                label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Read, split and (when labelled) check labels against the configured or train set.
 
-    Returns {'train', 'eval'} (example dicts), 'quarantine' (JSON-ready dicts) and
-    'train_rows' (Row, for statistics such as the sequence length).
+    Returns {'train', 'eval'} (example dicts) and 'quarantine' (JSON-ready dicts).
     """
     read = pbegin | "Read" >> ReadRecords(files, read_fn)
     train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
@@ -118,35 +114,4 @@ def IngestText(pbegin: Any, files: list[str],
         EVAL: eval_ | "EvalExamples" >> beam.Map(row_to_example, side),
         QUARANTINE: (rejects | "AllQuarantine" >> beam.Flatten()
                      | "QuarantineDicts" >> beam.Map(lambda q: q.to_json())),
-        "train_rows": train,
     }
-
-
-class _CountTokens(beam.DoFn):
-    """Token counts for a batch of texts, with the transform's own cleaning ops."""
-
-    def __init__(self, cleaning: CleaningConfig, stopwords: tuple[str, ...]) -> None:
-        self._cleaning = cleaning
-        self._stopwords = stopwords
-
-    def process(self, texts: list[str]) -> Iterator[int]:
-        """Count one batch."""
-        yield from token_counts(list(texts), self._cleaning, self._stopwords)
-
-
-@beam.ptransform_fn
-def SequenceLength(texts: Any, cleaning: CleaningConfig, vocab: VocabConfig,
-                   stopwords: tuple[str, ...]) -> Any:
-    """A singleton: the configured length, else the percentile of train token counts."""
-    if vocab.sequence_length is not None:
-        return texts.pipeline | "Configured" >> beam.Create([vocab.sequence_length])
-    return (texts
-            | "Batch" >> beam.BatchElements(min_batch_size=64, max_batch_size=4096)
-            | "CountTokens" >> beam.ParDo(_CountTokens(cleaning, stopwords))
-            | "Histogram" >> beam.combiners.Count.PerElement()
-            | "Collect" >> beam.combiners.ToList()
-            | "Percentile" >> beam.Map(
-                lambda pairs: length_from_histogram(dict(Counter(dict(pairs))),
-                                                    vocab.length_percentile,
-                                                    vocab.max_sequence_length)
-                if pairs else vocab.max_sequence_length))

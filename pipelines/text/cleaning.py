@@ -9,7 +9,6 @@ HTML_TAG = r"<[^>]*>"
 HTML_ENTITY = r"&(?:[a-zA-Z]+|#[0-9]+|#[xX][0-9a-fA-F]+);"
 APOSTROPHES = "['\u2019`]"
 NOT_WORD = r"[^\p{L}\p{M}\p{N}\s]+"
-PAD_ID = 0
 
 
 def clean_text(texts: Any, cfg: CleaningConfig) -> Any:
@@ -43,27 +42,3 @@ def tokenize(texts: Any, cfg: CleaningConfig, stopwords: tuple[str, ...] = ()) -
 def _escape(word: str) -> str:
     """Escape RE2 metacharacters in a literal word."""
     return "".join("\\" + ch if ch in r".^$|?*+()[]{}\\" else ch for ch in word)
-
-
-def token_counts(texts: list[str], cfg: CleaningConfig, stopwords: tuple[str, ...] = ()
-                 ) -> list[int]:
-    """Number of tokens per text after cleaning, computed eagerly with the same ops."""
-    import tensorflow as tf
-
-    if not texts:
-        return []
-    return tokenize(tf.constant(texts), cfg, stopwords).row_lengths().numpy().tolist()
-
-
-def length_from_histogram(histogram: dict[int, int], percentile: float, cap: int) -> int:
-    """Smallest length covering `percentile`% of the counts (nearest rank), within [1, cap]."""
-    total = sum(histogram.values())
-    if total == 0:
-        raise ValueError("cannot choose a sequence length: no train text")
-    needed = percentile / 100.0 * total
-    seen = 0
-    for length in sorted(histogram):
-        seen += histogram[length]
-        if seen >= needed - 1e-9:
-            return max(1, min(int(length), cap))
-    return max(1, min(max(histogram), cap))

@@ -251,8 +251,3 @@ def check_files_have_rows(files: list[str],
     if problems:
         raise ValueError(f"no valid row in {'; '.join(problems)}; check format, header, "
                          f"quoting, column and label settings")
-
-
-def quarantine_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """Quarantined records counted by reason."""
-    return dict(sorted(Counter(r["reason"] for r in records).items()))

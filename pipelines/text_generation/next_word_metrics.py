@@ -1,4 +1,4 @@
-"""Next-word metrics and the unigram baseline, as plain numpy functions."""
+"""Next-word metrics over full probability rows in numpy: the reference for in-graph scoring."""
 from __future__ import annotations
 
 import numpy as np
@@ -39,17 +39,3 @@ def next_word_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str
     return {"top1_accuracy": top_k_accuracy(labels, probabilities, 1),
             "top5_accuracy": top_k_accuracy(labels, probabilities, 5),
             "perplexity": perplexity(labels, probabilities)}
-
-
-def unigram_distribution(train_labels: np.ndarray, num_tokens: int) -> np.ndarray:
-    """Add-one smoothed frequency of each id as a next word in train (padding id 0 excluded)."""
-    counts = np.bincount(np.asarray(train_labels, dtype=np.int64).reshape(-1),
-                         minlength=num_tokens).astype(np.float64)[:num_tokens]
-    counts[1:] += 1.0
-    counts[0] = 0.0
-    return counts / counts.sum()
-
-
-def unigram_probabilities(train_labels: np.ndarray, num_tokens: int, n: int) -> np.ndarray:
-    """The unigram baseline's scores for n next words: the same distribution every time."""
-    return np.broadcast_to(unigram_distribution(train_labels, num_tokens), (n, num_tokens))

@@ -32,10 +32,10 @@ def line_scores(probabilities: Any, labels: Any, rows: Any, num_lines: Any,
             "log_prob": per_line(log_prob), "next_words": per_line(tf.ones_like(log_prob))}
 
 
-def stack_stats(stats: dict[str, Any], prefix: str = "") -> np.ndarray:
+def stack_stats(stats: dict[str, Any]) -> np.ndarray:
     """[lines, 4] array of the per-line sums in STAT_KEYS order."""
-    return np.stack([np.asarray(stats[prefix + k], dtype=np.float64).reshape(-1)
-                     for k in STAT_KEYS], axis=1)
+    return np.stack([np.asarray(stats[k], dtype=np.float64).reshape(-1) for k in STAT_KEYS],
+                    axis=1)
 
 
 def metrics_from_stats(stats: np.ndarray) -> dict[str, float]:

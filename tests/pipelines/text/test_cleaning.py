@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tfpipe.pipelines.text.cleaning import length_from_histogram, token_counts, tokenize
+from tfpipe.pipelines.text.cleaning import tokenize
 from tfpipe.pipelines.text.config import CleaningConfig
 from tfpipe.pipelines.text.stopwords import load_stopwords
 
@@ -40,17 +40,3 @@ def test_stopword_file_must_list_words(tmp_path):
         load_stopwords(str(path))
     path.write_text("Foo # trailing comment\nbar\n")
     assert load_stopwords(str(path)) == ("bar", "foo")
-
-
-def test_token_counts_match_tokenize():
-    assert token_counts(["one two", "", "!!!", "a b c d"], CleaningConfig()) == [2, 0, 0, 4]
-
-
-def test_length_from_histogram_is_nearest_rank_percentile_within_cap():
-    histogram = {length: 1 for length in range(1, 101)}
-    assert length_from_histogram(histogram, 95.0, 200) == 95
-    assert length_from_histogram(histogram, 100.0, 200) == 100
-    assert length_from_histogram(histogram, 95.0, 50) == 50
-    assert length_from_histogram({0: 10}, 95.0, 20) == 1
-    with pytest.raises(ValueError, match="no train text"):
-        length_from_histogram({}, 95.0, 10)

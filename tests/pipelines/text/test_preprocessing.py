@@ -76,3 +76,15 @@ def test_configured_length_and_pre_truncation(tmp_path):
     key = next(k for k in data[0] if k.startswith("token_ids"))
     assert all(len(row[key]) == 2 for row in data)
     assert [row["label"] for row in data] == [0, 1, 0, 1]
+
+
+def test_length_percentile_and_cap(tmp_path):
+    texts = [" ".join(["w"] * n) for n in range(1, 11)]  # lengths 1..10
+    rows = rows_of(texts, ["a", "b"] * 5)
+    data, _ = analyze(rows, VocabConfig(length_percentile=100.0), tmp_path / "full")
+    assert {row["sequence_length"] for row in data} == {10}
+    data, _ = analyze(rows, VocabConfig(length_percentile=50.0), tmp_path / "half")
+    assert {row["sequence_length"] for row in data} == {5}
+    data, _ = analyze(rows, VocabConfig(length_percentile=100.0, max_sequence_length=3),
+                      tmp_path / "capped")
+    assert {row["sequence_length"] for row in data} == {3}

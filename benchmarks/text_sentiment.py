@@ -1,0 +1,142 @@
+"""Benchmark: the text pipeline on the UCI sentiment sentences against a plain Keras script.
+
+Prints one JSON document: seconds per component, rows per second through ingest and
+transform, total time against the same model trained the book's way, peak memory.
+
+    .venv/bin/python benchmarks/text_sentiment.py [--workdir DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import BIN, SHARED_DATA, help_seconds, last_json_line, machine, timed  # noqa: E402
+
+SETTINGS = ["format=tsv", "header=false", "text_column=0", "label_column=1",
+            "eval_fraction=0.2", "split_seed=0"]
+
+# The same split, vectorization size, sequence length and Keras model, the book's way:
+# Python reads the files, TextVectorization tokenizes, model.fit trains. No Beam, no
+# tf.Transform, no MLflow, no export.
+PLAIN_KERAS = r'''
+import glob, json, os, sys, time
+import numpy as np, keras, tensorflow as tf
+from tfpipe.pipelines.text.config import text_config
+from tfpipe.pipelines.text.models import build_classifier, default_embedding_dim
+from tfpipe.pipelines.text.split import assign_split
+folder, epochs, length, values = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+cfg = text_config(values)
+rows = []
+for path in sorted(glob.glob(os.path.join(folder, "*_labelled.txt"))):
+    with open(path, encoding="utf-8") as handle:
+        for line in handle.read().split("\n"):
+            if "\t" in line:
+                text, label = line.rsplit("\t", 1)
+                if text.strip() and label.strip() in ("0", "1"):
+                    rows.append((text.strip(), int(label)))
+split = [assign_split(t, cfg.split.eval_fraction, cfg.split.split_seed) for t, _ in rows]
+texts = np.array([t for t, _ in rows]); labels = np.array([l for _, l in rows])
+is_eval = np.array([s == "eval" for s in split])
+keras.utils.set_random_seed(values.get("seed", 42))
+vectorize = keras.layers.TextVectorization(max_tokens=cfg.vocab.vocab_size + 2,
+                                           output_sequence_length=length)
+vectorize.adapt(texts[~is_eval])
+x = np.asarray(vectorize(texts)).astype("int64")
+vocabulary = len(vectorize.get_vocabulary()) - 2
+model = build_classifier(cfg.model, vocabulary + 2, vocabulary, 2)
+started = time.perf_counter()
+model.fit(x[~is_eval], labels[~is_eval], epochs=epochs, batch_size=cfg.model.batch_size,
+          validation_split=0.1, verbose=0)
+fit = time.perf_counter() - started
+accuracy = float(np.mean(model.predict(x[is_eval], verbose=0).argmax(axis=1) == labels[is_eval]))
+print(json.dumps({"fit_seconds": fit, "accuracy": accuracy, "eval_rows": int(is_eval.sum())}))
+'''
+
+
+def main() -> None:
+    """Run the pipeline cold and cached, then the plain script; print one JSON document."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workdir", default=None)
+    args = parser.parse_args()
+    data = os.path.join(SHARED_DATA, "text", "sentiment")
+    if not os.path.isdir(data):
+        sys.exit(f"sentiment data not found at {data}: the shared data folder must sit beside "
+                 "the repository")
+    workdir = args.workdir or tempfile.mkdtemp(prefix="tfpipe-bench-text-")
+    command = [os.path.join(BIN, "tfpipe"), "run", "text", "--data", data, "--workdir",
+               workdir, "--json", "--quiet", *sum((["--set", s] for s in SETTINGS), [])]
+    cold = timed(command)
+    result = last_json_line(cold["stdout"])
+    cached = timed(command)
+    from tfpipe.pipelines.run import prepare_config
+
+    config = prepare_config("text", None, SETTINGS)
+    ingest = _artifact(workdir, "ingest")["report"]["metrics"]
+    epochs = _artifact(workdir, "train")["report"]["summary"]["epochs_run"]
+    length = _sequence_length(workdir)
+    keys = ("vocab_size", "eval_fraction", "split_seed", "model", "embedding_dim", "units",
+            "dense_units", "dropout", "batch_size", "learning_rate", "seed")
+    plain = timed([sys.executable, "-c", PLAIN_KERAS, data, str(epochs), str(length),
+                   json.dumps({k: config[k] for k in keys})])
+    plain_result = last_json_line(plain["stdout"])
+    seconds = result["seconds"]
+    rows_in = ingest["train_examples"] + ingest["eval_examples"] + ingest["quarantined"]
+    transformed = ingest["train_examples"] + ingest["eval_examples"]
+    report = {
+        "benchmark": "text_sentiment",
+        "machine": machine(),
+        "seconds_per_component": {k: v for k, v in seconds.items() if k != "total"},
+        "rows": {"input": rows_in, "train": ingest["train_examples"],
+                 "eval": ingest["eval_examples"], "quarantined": ingest["quarantined"]},
+        "ingest_rows_per_second": round(rows_in / seconds["ingest"], 1),
+        "transform_rows_per_second": round(transformed / seconds["transform"], 1),
+        "sequence_length": length,
+        "pipeline_total_seconds": round(cold["seconds"], 2),
+        "cached_rerun_seconds": round(cached["seconds"], 2),
+        "peak_memory_mb": round(cold["peak_rss_bytes"] / 2**20, 1),
+        "epochs_run": epochs,
+        "plain_keras_seconds": round(plain["seconds"], 2),
+        "plain_keras_fit_seconds": round(plain_result["fit_seconds"], 2),
+        "plain_keras_peak_memory_mb": round(plain["peak_rss_bytes"] / 2**20, 1),
+        "ratio_pipeline_to_plain_keras": round(cold["seconds"] / plain["seconds"], 3),
+        "pipeline_eval_accuracy": result["metrics"]["candidate"]["accuracy"],
+        "majority_eval_accuracy": result["metrics"]["baselines"]["majority"]["accuracy"],
+        "plain_keras_eval_accuracy": plain_result["accuracy"],
+        "blessed": result["blessed"],
+        "pushed_version": result["pushed_version"],
+        "help_seconds": round(help_seconds(), 3),
+        "goals": {"eval_accuracy_min": 0.80, "ratio_max": 1.5},
+    }
+    print(json.dumps(report, indent=2))
+
+
+def _artifact(workdir: str, component: str) -> dict:
+    root = os.path.join(workdir, "artifacts", "text", component)
+    key = next(d for d in os.listdir(root) if not d.startswith("."))
+    with open(os.path.join(root, key, "artifact.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _sequence_length(workdir: str) -> int:
+    """The sequence length the transform fitted, read back from the transformed records."""
+    import glob
+
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    root = os.path.join(workdir, "artifacts", "text", "transform")
+    key = next(d for d in os.listdir(root) if not d.startswith("."))
+    output = tft.TFTransformOutput(os.path.join(root, key, "transform_graph"))
+    files = sorted(glob.glob(os.path.join(root, key, "transformed_examples", "Split-train",
+                                          "*")))
+    record = next(iter(tf.data.TFRecordDataset(files, compression_type="GZIP")))
+    parsed = tf.io.parse_single_example(record, output.transformed_feature_spec())
+    return int(parsed["sequence_length"].numpy())
+
+
+if __name__ == "__main__":
+    main()
