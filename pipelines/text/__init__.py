@@ -134,7 +134,7 @@ def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
     """text, label name and label index."""
     from tfpipe.pipelines.text.features import raw_feature_spec as spec
 
-    return spec(labelled=True)
+    return spec(NAME)
 
 
 def preprocessing_fn(params: dict[str, Any]) -> Callable[[dict], dict]:

@@ -12,14 +12,16 @@ VOCAB_NAME = "text_vocab"
 LABEL_VOCAB = "label_values"
 
 
-def raw_feature_spec(labelled: bool) -> dict[str, Any]:
-    """tf.Example parsing spec of the ingested records."""
-    import tensorflow as tf
+def raw_feature_spec(task: str, labelled: bool = True) -> dict[str, Any]:
+    """tf.Example parsing spec of a text task's ingested records, from schemas/<task>.pbtxt."""
+    from tensorflow_transform.tf_metadata import schema_utils
 
-    spec = {TEXT_KEY: tf.io.FixedLenFeature([], tf.string)}
-    if labelled:
-        spec[LABEL_KEY] = tf.io.FixedLenFeature([], tf.string)
-        spec[LABEL_INDEX_KEY] = tf.io.FixedLenFeature([], tf.int64)
+    from tfpipe.pipelines.schema import load_schema
+
+    spec = dict(schema_utils.schema_as_feature_spec(load_schema(task)).feature_spec)
+    if not labelled:
+        spec.pop(LABEL_KEY, None)
+        spec.pop(LABEL_INDEX_KEY, None)
     return spec
 
 

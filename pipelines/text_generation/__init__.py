@@ -41,7 +41,6 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "evaluate": ("margin", "champion_relative_tolerance", "champion_absolute_tolerance",
                  "force_bless"),
 }
-_STAT_FEATURES = ("next_words", "unigram_top1_hits", "unigram_top5_hits", "unigram_log_prob")
 
 
 def settings(params: dict[str, Any]) -> generation_config_module.GenerationConfig:
@@ -111,12 +110,10 @@ def read_examples(root: Any, data: str, params: dict[str, Any]) -> dict[str, Any
 
 
 def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
-    """The line and its per-line unigram-baseline sums."""
-    import tensorflow as tf
+    """The line and its per-line unigram-baseline sums (schemas/text_generation.pbtxt)."""
+    from tfpipe.pipelines.text.features import raw_feature_spec as spec
 
-    spec = {TEXT_KEY: tf.io.FixedLenFeature([], tf.string)}
-    spec.update({name: tf.io.FixedLenFeature([], tf.float32) for name in _STAT_FEATURES})
-    return spec
+    return spec(NAME)
 
 
 def preprocessing_fn(params: dict[str, Any]) -> Callable[[dict], dict]:

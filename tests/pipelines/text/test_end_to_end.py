@@ -66,7 +66,7 @@ def load_eval(result: dict) -> dict:
     from tfpipe.pipelines.text.features import raw_feature_spec
 
     return tfrecords.load_split(os.path.join(only_record(result, "ingest"), "examples"),
-                                "eval", raw_feature_spec(labelled=True))
+                                "eval", raw_feature_spec("text"))
 
 
 def test_served_raw_sentences_reproduce_evaluated_probabilities(result):

@@ -18,7 +18,7 @@ def analyze(rows, vocab, tmp_path, label_values=None):
     from tfpipe.pipelines.text.features import raw_feature_spec
 
     metadata = dataset_metadata.DatasetMetadata(
-        schema_utils.schema_from_feature_spec(raw_feature_spec(labelled=True)))
+        schema_utils.schema_from_feature_spec(raw_feature_spec("text")))
     fn = make_preprocessing_fn(CleaningConfig(), vocab, (), label_values)
     with tft_beam.Context(temp_dir=str(tmp_path / "tft"), force_tf_compat_v1=False):
         (data, _), transform_fn = ((rows, metadata)
