@@ -49,10 +49,6 @@ class Manifest:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def item_name(self, index: int) -> str:
-        """Human-readable name of one item, for quarantine records."""
-        return self.paths[index] if self.paths else f"{self.origin}[{index}]"
-
 
 def detect_kind(path: str, config: VisionConfig) -> str:
     """folder, idx or npz, from the path and its contents; a clear error otherwise."""

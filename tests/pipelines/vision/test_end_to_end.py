@@ -126,3 +126,15 @@ def test_a_pushed_version_is_a_transfer_learning_base(colour_run, colour_data, t
                                                   "model.keras"), compile=False)
     np.testing.assert_array_equal(base.get_layer("conv1").get_weights()[0],
                                   pushed.get_layer("conv1").get_weights()[0])
+
+
+def test_a_changed_model_is_compared_with_the_pushed_champion(colour_run, colour_data):
+    again = run(colour_data[0], colour_run["workdir"], ["epochs=5"])
+    assert again["cached"] == ["ingest", "transform"]
+    champion = again["metrics"]["baselines"]["champion"]
+    assert champion["accuracy"] == pytest.approx(colour_run["metrics"]["candidate"]["accuracy"])
+    with open(os.path.join(artifact(again, "evaluate"), "evaluation", "blessing.json"),
+              encoding="utf-8") as handle:
+        checks = json.load(handle)["checks"]
+    assert any(c["against"] == "champion" and c["metric"] == "accuracy" for c in checks)
+    assert again["pushed_version"] in (None, 2)
