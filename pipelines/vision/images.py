@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 class BadImage(Exception):
@@ -27,16 +31,16 @@ def decode_image_bytes(data: bytes, size: tuple[int, int], channels: int) -> np.
     return array
 
 
-def pil_to_array(image, size: tuple[int, int], channels: int) -> np.ndarray:
+def pil_to_array(image: "Image.Image", size: tuple[int, int], channels: int) -> np.ndarray:
     """A loaded Pillow image to uint8 (H, W, channels), converting mode and size."""
     from PIL import Image
 
     if image.width < 1 or image.height < 1:
         raise BadImage(f"image has no pixels ({image.width}x{image.height})")
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        scaled = np.asarray(image, dtype=np.float64)
-        peak = scaled.max() or 1.0
-        image = Image.fromarray(np.uint8(np.clip(scaled * 255.0 / peak, 0, 255)))
+        # 16-bit grey to 8 bits the way tf.io.decode_png(dtype=uint8) does it at serving time
+        wide = np.asarray(image, dtype=np.int64)
+        image = Image.fromarray(np.clip(wide >> 8, 0, 255).astype(np.uint8))
     image = image.convert("L" if channels == 1 else "RGB")
     height, width = size
     if image.size != (width, height):

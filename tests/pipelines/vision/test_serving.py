@@ -53,3 +53,17 @@ def test_eval_images_become_png_bytes():
     flat = np.arange(24).reshape(2, 12) * 10
     pngs = encode_png_batch(flat, np.array([[2, 2, 3], [2, 2, 3]]))
     assert pngs.dtype == object and pngs[0].startswith(b"\x89PNG")
+
+
+def test_16_bit_png_decodes_as_at_serving_time():
+    import tensorflow as tf
+    from PIL import Image
+
+    from tfpipe.pipelines.vision.images import decode_image_bytes
+
+    wide = (np.arange(16, dtype=np.uint16).reshape(4, 4) * 4000 + 7).astype(np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(wide).save(buffer, format="PNG")
+    ingested = decode_image_bytes(buffer.getvalue(), (4, 4), 1)
+    served = decode_image_batch(tf.constant([buffer.getvalue()]), (4, 4), 1).numpy()[0]
+    np.testing.assert_array_equal(ingested, served)
