@@ -110,3 +110,9 @@ def test_content_digest_changes_with_the_base(base_file, tmp_path):
     before = content_digest(str(folder))
     (folder / "a").write_bytes(b"2")
     assert content_digest(str(folder)) != before
+
+
+def test_export_keeps_the_keras_model_where_transfer_looks():
+    from tfpipe.components.export import KERAS_MODEL_FILE
+
+    assert KERAS_IN_SAVED_MODEL == KERAS_MODEL_FILE
