@@ -69,11 +69,11 @@ class VocabConfig:
 class ModelConfig:
     """Keras model choice and training hyper-parameters."""
 
-    model: str = "bilstm"
+    model: str = "conv1d"                # pooled | bilstm | conv1d
     embedding_dim: int | None = None     # None = about vocab_size ** 0.25
     units: int = 32
     dense_units: int = 24
-    filters: int = 64
+    filters: int = 128
     kernel_size: int = 5
     dropout: float = 0.3
     epochs: int = 10

@@ -16,7 +16,7 @@ def default_embedding_dim(vocabulary_size: int) -> int:
 
 def embedding_layer(cfg: ModelConfig, num_tokens: int, vocabulary_size: int,
                     matrix: np.ndarray | None = None) -> Any:
-    """An Embedding with id 0 masked; initialised from a pretrained matrix when given."""
+    """An Embedding (id 0 masked unless Conv1D); initialised from a pretrained matrix if given."""
     import keras
 
     if matrix is not None:
@@ -24,11 +24,16 @@ def embedding_layer(cfg: ModelConfig, num_tokens: int, vocabulary_size: int,
             raise ValueError(f"embedding matrix has {matrix.shape[0]} rows, "
                              f"expected {num_tokens}")
         return keras.layers.Embedding(
-            num_tokens, matrix.shape[1], mask_zero=True, name="embedding",
+            num_tokens, matrix.shape[1], mask_zero=_masks(cfg), name="embedding",
             embeddings_initializer=keras.initializers.Constant(matrix),
             trainable=cfg.trainable_embeddings)
     dim = cfg.embedding_dim or default_embedding_dim(vocabulary_size)
-    return keras.layers.Embedding(num_tokens, dim, mask_zero=True, name="embedding")
+    return keras.layers.Embedding(num_tokens, dim, mask_zero=_masks(cfg), name="embedding")
+
+
+def _masks(cfg: ModelConfig) -> bool:
+    """Pooling and LSTMs skip padding through the mask; Conv1D cannot use one."""
+    return cfg.model != "conv1d"
 
 
 def _body(cfg: ModelConfig, embedded: Any) -> Any:
