@@ -28,7 +28,8 @@ import numpy as np, keras, tensorflow as tf
 from tfpipe.pipelines.text.config import text_config
 from tfpipe.pipelines.text.models import build_classifier, default_embedding_dim
 from tfpipe.pipelines.text.split import assign_split
-folder, epochs, length, values = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+folder, epochs, length = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+values = json.loads(sys.argv[4])
 cfg = text_config(values)
 rows = []
 for path in sorted(glob.glob(os.path.join(folder, "*_labelled.txt"))):
@@ -115,6 +116,7 @@ def main() -> None:
 
 
 def _artifact(workdir: str, component: str) -> dict:
+    """The artifact.json of the single run of a component."""
     root = os.path.join(workdir, "artifacts", "text", component)
     key = next(d for d in os.listdir(root) if not d.startswith("."))
     with open(os.path.join(root, key, "artifact.json"), encoding="utf-8") as handle:

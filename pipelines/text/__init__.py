@@ -101,6 +101,7 @@ def _labelled_reader(read: Callable[[str], Any], label_values: tuple[str, ...] |
     from tfpipe.pipelines.text.split import check_label
 
     def checked(path: str) -> Any:
+        """Rows of one file, labels checked."""
         for item in read(path):
             yield check_label(item, label_values) if isinstance(item, Row) else item
 

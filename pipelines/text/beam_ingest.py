@@ -18,6 +18,7 @@ class _ReadFile(beam.DoFn):
     """Emit valid rows on the main output and rejects on the quarantine output."""
 
     def __init__(self, read_fn: Callable[[str], Iterable[Row | Quarantined]]) -> None:
+        """Keep the reader of one file."""
         self._read_fn = read_fn
 
     def process(self, path: str) -> Iterator[Any]:
@@ -94,10 +95,7 @@ def IngestText(pbegin: Any, files: list[str],
                read_fn: Callable[[str], Iterable[Row | Quarantined]],
                eval_fraction: float, seed: int, labelled: bool,
                label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Read, split and (when labelled) check labels against the configured or train set.
-
-    Returns {'train', 'eval'} (example dicts) and 'quarantine' (JSON-ready dicts).
-    """
+    """Read, split, check labels: {'train', 'eval'} example dicts and 'quarantine' dicts."""
     read = pbegin | "Read" >> ReadRecords(files, read_fn)
     train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
     rejects = [read[QUARANTINE]]

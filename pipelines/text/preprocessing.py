@@ -17,7 +17,7 @@ from tfpipe.pipelines.text.features import (LABEL_INDEX_KEY, LABEL_KEY, LABEL_VO
 
 
 def percentile_length(lengths: Any, percentile: float, cap: int) -> Any:
-    """Analyzer: smallest length covering `percentile`% of train rows (nearest rank), in [1, cap]."""
+    """Analyzer: the smallest length covering `percentile`% of train rows, within [1, cap]."""
     import tensorflow as tf
     import tensorflow_transform as tft
 

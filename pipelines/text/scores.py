@@ -20,7 +20,7 @@ def _check(labels: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, n
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve for 0/1 labels (Mann-Whitney, ties counted half); NaN if one class."""
+    """ROC AUC for 0/1 labels (Mann-Whitney, ties count half); NaN when one class is absent."""
     labels = np.asarray(labels).reshape(-1).astype(bool)
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     positives, negatives = int(labels.sum()), int((~labels).sum())

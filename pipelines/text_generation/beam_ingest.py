@@ -17,6 +17,7 @@ class _Tokenize(beam.DoFn):
 
     def __init__(self, cleaning: CleaningConfig, keep_last: int,
                  stopwords: tuple[str, ...]) -> None:
+        """Keep the cleaning settings."""
         self._cleaning = cleaning
         self._keep_last = keep_last
         self._stopwords = stopwords

@@ -27,12 +27,10 @@ def generation_signature_spec() -> list[Any]:
 
 def make_generate_fn(model: Any, transform: Callable[[dict[str, Any]], dict[str, Any]],
                      vocabulary: list[str], oov_buckets: int) -> Callable[..., dict[str, Any]]:
-    """A tf.function: greedy when temperature <= 0, else seeded sampling at that temperature.
-
-    `transform` maps {'text': [batch] string} to {'token_ids' (ragged), 'sequence_length'}
-    (the tf.Transform layer in serving); the model sees the last sequence_length - 1 ids, as
-    in training; pad and OOV ids are never generated.
-    """
+    """A tf.function generating words: greedy at temperature 0, else seeded sampling."""
+    # `transform` maps {'text': [batch] string} to {'token_ids', 'sequence_length'} (the
+    # tf.Transform layer in serving); the model sees the last sequence_length - 1 ids, as in
+    # training; padding and OOV ids are never generated.
     import tensorflow as tf
 
     words = tf.constant(id_to_word_table(vocabulary, oov_buckets))

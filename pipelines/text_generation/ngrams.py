@@ -8,11 +8,9 @@ import numpy as np
 
 def ngram_prefixes(token_ids: Any, lengths: Any, context_length: Any
                    ) -> tuple[Any, Any, Any]:
-    """[n, L] ids and [n] lengths to ([m, context] prefixes, [m] next ids, [m] line index).
-
-    Line t1..tk yields prefixes t1 | t1 t2 | ... | t1..t(k-1) with labels t2..tk; a prefix
-    keeps its last `context_length` ids and is padded with 0 on the left.
-    """
+    """[n, L] ids, [n] lengths -> ([m, context] left-padded prefixes, [m] next ids, [m] lines)."""
+    # Line t1..tk yields prefixes t1 | t1 t2 | ... | t1..t(k-1) with labels t2..tk; a prefix
+    # keeps its last `context_length` ids.
     import tensorflow as tf
 
     ids = tf.convert_to_tensor(token_ids)
