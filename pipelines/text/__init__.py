@@ -37,7 +37,7 @@ _READER = ("format", "header", "quoting", "delimiter", "text_column", "label_col
            "label_values", "file_pattern", "encoding")
 _CLEANING = ("lowercase", "strip_html", "remove_punctuation", "remove_stopwords",
              "stopwords_file")
-_VOCAB = ("vocab_size", "oov_buckets", "sequence_length", "length_percentile",
+_VOCAB = ("vocab_size", "min_frequency", "oov_buckets", "sequence_length", "length_percentile",
           "max_sequence_length", "truncating")
 _MODEL = ("model", "embedding_dim", "units", "dense_units", "filters", "kernel_size",
           "dropout", "epochs", "batch_size", "learning_rate", "seed", "pretrained_embeddings",

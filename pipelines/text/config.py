@@ -58,6 +58,7 @@ class VocabConfig:
     """Vocabulary and sequence shaping done inside the transform graph."""
 
     vocab_size: int = 2000
+    min_frequency: int = 1               # rarer train tokens fall into the OOV buckets
     oov_buckets: int = 1
     sequence_length: int | None = None   # None = percentile of train token counts
     length_percentile: float = 95.0
@@ -216,7 +217,7 @@ def validate_split(split: SplitConfig) -> None:
 
 def validate_vocab(vocab: VocabConfig) -> None:
     """Vocabulary and sequence settings in range."""
-    for key in ("vocab_size", "oov_buckets", "max_sequence_length"):
+    for key in ("vocab_size", "min_frequency", "oov_buckets", "max_sequence_length"):
         if getattr(vocab, key) < 1:
             raise ValueError(f"config key {key!r}: expected >= 1, got {getattr(vocab, key)}")
     if vocab.sequence_length is not None and vocab.sequence_length < 1:

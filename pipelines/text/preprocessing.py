@@ -37,8 +37,8 @@ def token_ids(text: Any, cleaning: CleaningConfig, vocab: VocabConfig,
 
     tokens = tokenize(text, cleaning, stopwords)
     ids = tft.compute_and_apply_vocabulary(
-        tokens, top_k=vocab.vocab_size, num_oov_buckets=vocab.oov_buckets,
-        vocab_filename=VOCAB_NAME, name="text_vocabulary")
+        tokens, top_k=vocab.vocab_size, frequency_threshold=vocab.min_frequency,
+        num_oov_buckets=vocab.oov_buckets, vocab_filename=VOCAB_NAME, name="text_vocabulary")
     return ids + 1
 
 

@@ -32,9 +32,9 @@ TYPES: dict[str, type] = {"file_pattern": str, "sequence_length": int, "embeddin
 _CLEANING = ("lowercase", "strip_html", "remove_punctuation", "remove_stopwords",
              "stopwords_file")
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
-    "ingest": ("file_pattern", "encoding", "eval_fraction", "split_seed",
-               "max_sequence_length") + _CLEANING,
-    "transform": _CLEANING + ("vocab_size", "oov_buckets", "sequence_length",
+    "ingest": ("file_pattern", "encoding", "eval_fraction", "split_seed", "vocab_size",
+               "min_frequency", "max_sequence_length") + _CLEANING,
+    "transform": _CLEANING + ("vocab_size", "min_frequency", "oov_buckets", "sequence_length",
                               "length_percentile", "max_sequence_length", "truncating"),
     "train": ("embedding_dim", "units", "dropout", "epochs", "batch_size", "learning_rate",
               "seed", "oov_buckets", "patience", "validation_fraction"),
@@ -106,7 +106,7 @@ def read_examples(root: Any, data: str, params: dict[str, Any]) -> dict[str, Any
     cfg = settings(params)
     return root | "IngestCorpus" >> IngestCorpus(
         _files(data, params), cfg.reader.encoding, cfg.split.eval_fraction,
-        cfg.split.split_seed, cfg.cleaning, cfg.vocab.max_sequence_length, _stopwords(params))
+        cfg.split.split_seed, cfg.cleaning, cfg.vocab, _stopwords(params))
 
 
 def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:

@@ -6,14 +6,15 @@ from typing import Any, Iterator
 import apache_beam as beam
 
 from tfpipe.pipelines.text.beam_ingest import ROWS, QUARANTINE, ReadRecords, SplitTrainEval
-from tfpipe.pipelines.text.config import CleaningConfig
+from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
 from tfpipe.pipelines.text.features import TEXT_KEY
 from tfpipe.pipelines.text.readers import Row, read_corpus_file
-from tfpipe.pipelines.text_generation.unigram import Unigram, line_stats, next_words
+from tfpipe.pipelines.text_generation.unigram import (Unigram, line_stats, next_words,
+                                                     vocabulary, word_class)
 
 
 class _Tokenize(beam.DoFn):
-    """(row, tokens) for a batch of rows, with the transform's own cleaning ops."""
+    """(row, kept tokens, all tokens) per row of a batch, with the transform's cleaning ops."""
 
     def __init__(self, cleaning: CleaningConfig, keep_last: int,
                  stopwords: tuple[str, ...]) -> None:
@@ -22,8 +23,8 @@ class _Tokenize(beam.DoFn):
         self._keep_last = keep_last
         self._stopwords = stopwords
 
-    def process(self, rows: list[Row]) -> Iterator[tuple[Row, list[str]]]:
-        """Tokenize one batch; keep the last `keep_last` tokens as the transform does."""
+    def process(self, rows: list[Row]) -> Iterator[tuple[Row, list[str], list[str]]]:
+        """Tokenize one batch; the kept tokens are the last `keep_last`, as in the transform."""
         import tensorflow as tf
 
         from tfpipe.pipelines.text.cleaning import tokenize
@@ -31,43 +32,66 @@ class _Tokenize(beam.DoFn):
         tokens = tokenize(tf.constant([r.text for r in rows]), self._cleaning,
                           self._stopwords).to_list()
         for row, words in zip(rows, tokens):
-            yield row, [w.decode("utf-8") for w in words][-self._keep_last:]
+            words = [w.decode("utf-8") for w in words]
+            yield row, words[-self._keep_last:], words
 
 
 @beam.ptransform_fn
 def TokenizeRows(rows: Any, cleaning: CleaningConfig, keep_last: int,
                  stopwords: tuple[str, ...] = ()) -> Any:
-    """Rows to (row, tokens) pairs, batched for TensorFlow."""
+    """Rows to (row, kept tokens, all tokens), batched for TensorFlow."""
     return (rows
             | "Batch" >> beam.BatchElements(min_batch_size=64, max_batch_size=2048)
             | "Tokenize" >> beam.ParDo(_Tokenize(cleaning, keep_last, stopwords)))
 
 
-def line_example(pair: tuple[Row, list[str]], unigram: Unigram) -> dict[str, Any]:
+def line_example(item: tuple[Row, list[str], list[str]], unigram: Unigram, words: frozenset
+                 ) -> dict[str, Any]:
     """The raw example of one line: its text and the unigram baseline's per-line sums."""
-    row, tokens = pair
-    return {TEXT_KEY: row.text, **line_stats(tokens, unigram)}
+    row, kept, _ = item
+    return {TEXT_KEY: row.text, **line_stats(kept, unigram, words)}
+
+
+@beam.ptransform_fn
+def TrainVocabulary(train_tokens: Any, vocab_size: int, min_frequency: int) -> Any:
+    """A singleton: the words the transform's vocabulary keeps, from train token counts."""
+    return (train_tokens
+            | "AllTokens" >> beam.FlatMap(lambda item: item[2])
+            | "CountTokens" >> beam.combiners.Count.PerElement()
+            | "CollectTokens" >> beam.combiners.ToDict()
+            | "Keep" >> beam.Map(vocabulary, vocab_size, min_frequency))
+
+
+@beam.ptransform_fn
+def UnigramBaseline(train_tokens: Any, words: Any) -> Any:
+    """A singleton Unigram: train next-word counts per vocabulary class."""
+    return (train_tokens
+            | "NextWords" >> beam.FlatMap(
+                lambda item, kept: [word_class(w, kept) for w in next_words(item[1])],
+                beam.pvalue.AsSingleton(words))
+            | "Count" >> beam.combiners.Count.PerElement()
+            | "Collect" >> beam.combiners.ToDict()
+            | "Unigram" >> beam.Map(lambda counts, kept: Unigram(counts, len(kept) + 1),
+                                    beam.pvalue.AsSingleton(words)))
 
 
 @beam.ptransform_fn
 def IngestCorpus(pbegin: Any, files: list[str], encoding: str, eval_fraction: float, seed: int,
-                 cleaning: CleaningConfig, keep_last: int, stopwords: tuple[str, ...] = ()
+                 cleaning: CleaningConfig, vocab: VocabConfig, stopwords: tuple[str, ...] = ()
                  ) -> dict[str, Any]:
     """Corpus files to {'train', 'eval', 'quarantine'}; one example per non-empty line."""
     from functools import partial
 
     read = pbegin | "Read" >> ReadRecords(files, partial(read_corpus_file, encoding=encoding))
     train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
+    keep_last = vocab.max_sequence_length
     train_tokens = train | "TokenizeTrain" >> TokenizeRows(cleaning, keep_last, stopwords)
     eval_tokens = eval_ | "TokenizeEval" >> TokenizeRows(cleaning, keep_last, stopwords)
-    unigram = (train_tokens
-               | "NextWords" >> beam.FlatMap(lambda pair: next_words(pair[1]))
-               | "Count" >> beam.combiners.Count.PerElement()
-               | "Collect" >> beam.combiners.ToDict()
-               | "Unigram" >> beam.Map(Unigram))
-    side = beam.pvalue.AsSingleton(unigram)
+    words = train_tokens | "Vocabulary" >> TrainVocabulary(vocab.vocab_size, vocab.min_frequency)
+    unigram = train_tokens | "UnigramBaseline" >> UnigramBaseline(words)
+    sides = (beam.pvalue.AsSingleton(unigram), beam.pvalue.AsSingleton(words))
     return {
-        "train": train_tokens | "TrainExamples" >> beam.Map(line_example, side),
-        "eval": eval_tokens | "EvalExamples" >> beam.Map(line_example, side),
+        "train": train_tokens | "TrainExamples" >> beam.Map(line_example, *sides),
+        "eval": eval_tokens | "EvalExamples" >> beam.Map(line_example, *sides),
         QUARANTINE: read[QUARANTINE] | "QuarantineDicts" >> beam.Map(lambda q: q.to_json()),
     }

@@ -30,10 +30,12 @@ class LanguageModelConfig:
     seed: int = 0
 
 
-# Generation wants every word of short lines: the longest line, a large vocabulary, and the
+# Generation wants every word of short lines: the longest line, a large vocabulary (words
+# seen once become the OOV class, so the model learns how likely an unseen word is), and the
 # last words kept when a line is cut.
 GENERATION_DEFAULTS: dict[str, Any] = {
-    "vocab_size": 10000, "length_percentile": 100.0, "max_sequence_length": 30,
+    "vocab_size": 10000, "min_frequency": 2, "length_percentile": 100.0,
+    "max_sequence_length": 30,
     "truncating": "pre", "eval_fraction": 0.1,
 }
 

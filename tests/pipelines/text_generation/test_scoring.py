@@ -8,7 +8,8 @@ import pytest
 
 from tfpipe.pipelines.text_generation.next_word_metrics import next_word_metrics
 from tfpipe.pipelines.text_generation.scoring import line_scores, metrics_from_stats, stack_stats
-from tfpipe.pipelines.text_generation.unigram import count_next_words, line_stats
+from tfpipe.pipelines.text_generation.unigram import (OOV_CLASS, count_next_words, line_stats,
+                                                     vocabulary)
 
 
 def test_line_sums_agree_with_flat_metrics():
@@ -39,10 +40,16 @@ def test_metrics_need_at_least_one_next_word():
 
 
 def test_unigram_line_stats_by_hand():
-    unigram = count_next_words([["a", "b", "b"], ["c", "b", "d"], ["x", "d"]])
-    assert unigram.counts == {"b": 3, "d": 2} and unigram.ranked(1) == ["b"]
-    stats = line_stats(["z", "b", "d", "q"], unigram)
+    words = vocabulary({"a": 1, "b": 3, "c": 1, "d": 2, "x": 1}, vocab_size=10, min_frequency=2)
+    assert words == {"b", "d"}
+    unigram = count_next_words([["a", "b", "b"], ["c", "b", "d"], ["x", "d"], ["b", "a"]], words)
+    assert unigram.counts == {"b": 3, "d": 2, OOV_CLASS: 1} and unigram.ranked(5) == ["b", "d"]
+    stats = line_stats(["z", "b", "d", "q"], unigram, words)
     assert stats["next_words"] == 3
     assert stats["unigram_top1_hits"] == 1 and stats["unigram_top5_hits"] == 2
-    # add-one over 5 train next words, 2 distinct words and one unseen slot: /8
-    assert stats["unigram_log_prob"] == pytest.approx(math.log(4 / 8 * 3 / 8 * 1 / 8))
+    # add-one over 6 train next words and 3 classes (b, d, OOV): /9; "q" is the OOV class
+    assert stats["unigram_log_prob"] == pytest.approx(math.log(4 / 9 * 3 / 9 * 2 / 9))
+
+
+def test_vocabulary_keeps_the_top_words_by_count_then_name():
+    assert vocabulary({"b": 2, "a": 2, "c": 5}, vocab_size=2, min_frequency=1) == {"c", "a"}
