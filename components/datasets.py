@@ -23,23 +23,25 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str,
     def bucket(record: tf.Tensor) -> tf.Tensor:
         return tf.strings.to_hash_bucket_fast(record, _BUCKETS)
 
-    train = records.filter(lambda r: bucket(r) >= cut).cache()
-    validation = records.filter(lambda r: bucket(r) < cut).cache()
+    def parsed(keep: Any) -> tf.data.Dataset:
+        # Parse once, in large batches, and keep the parsed examples in memory.
+        return (records.filter(keep).batch(1024)
+                .map(lambda b: tf.io.parse_example(b, spec)).unbatch().cache())
+
+    train = parsed(lambda r: bucket(r) >= cut)
+    validation = parsed(lambda r: bucket(r) < cut)
     sizes = {"train": _count(train), "validation": _count(validation) if cut else 0}
 
-    def to_xy(batch: tf.Tensor) -> tuple[Any, Any]:
-        features = tf.io.parse_example(batch, spec)
+    def to_xy(features: dict[str, tf.Tensor]) -> tuple[Any, Any]:
         return module.model_inputs(features), module.model_label(features)
 
     batch_size = params["batch_size"]
     train_ds = (train.shuffle(max(sizes["train"], 1), seed=params["seed"],
                               reshuffle_each_iteration=True)
-                .batch(batch_size).map(to_xy, num_parallel_calls=tf.data.AUTOTUNE)
-                .prefetch(tf.data.AUTOTUNE))
+                .batch(batch_size).map(to_xy).prefetch(tf.data.AUTOTUNE))
     validation_ds = None
     if sizes["validation"]:
-        validation_ds = (validation.batch(batch_size)
-                         .map(to_xy, num_parallel_calls=tf.data.AUTOTUNE).cache())
+        validation_ds = validation.batch(batch_size).map(to_xy).cache()
     return train_ds, validation_ds, sizes
 
 

@@ -22,7 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "seasonal_period": None,
     "moving_average_window": None,
     "model": "conv_lstm",
-    "units": 64,
+    "ensemble_size": 3,
+    "units": 32,
     "filters": 32,
     "epochs": 40,
     "batch_size": 32,
@@ -37,7 +38,8 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": ("time_column", "value_column", "split_index", "split_fraction", "window_size",
                "horizon", "seasonal_period"),
     "transform": ("window_size", "horizon", "seasonal_period"),
-    "train": ("window_size", "horizon", "seasonal_period", "model", "units", "filters",
+    "train": ("window_size", "horizon", "seasonal_period", "model", "ensemble_size", "units",
+              "filters",
               "epochs", "batch_size", "learning_rate", "patience", "validation_fraction",
               "seed"),
     "evaluate": ("window_size", "horizon", "seasonal_period", "moving_average_window",
@@ -48,7 +50,7 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
 
 def validate_config(config: dict[str, Any]) -> None:
     """Reject configs that cannot produce windows or baselines."""
-    for key in ("window_size", "horizon", "epochs", "batch_size"):
+    for key in ("window_size", "horizon", "epochs", "batch_size", "ensemble_size"):
         if not isinstance(config[key], int) or config[key] < 1:
             raise InputError(f"config {key}={config[key]!r}: must be a positive integer")
     if config["model"] not in {"dense", "conv_lstm"}:

@@ -4,28 +4,56 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="tfpipe")
+def ensemble_huber(y_true: Any, y_pred: Any) -> Any:
+    """Huber loss of every member ([batch, members, horizon]) against the same targets."""
+    return keras.losses.huber(ops.expand_dims(y_true, 1), y_pred)
+
+
+@keras.saving.register_keras_serializable(package="tfpipe")
+def ensemble_mae(y_true: Any, y_pred: Any) -> Any:
+    """MAE of the members' mean forecast."""
+    return ops.mean(ops.abs(ops.mean(y_pred, axis=1) - y_true), axis=-1)
+
+
+def member(inputs: keras.KerasTensor, params: dict[str, Any], index: int) -> keras.KerasTensor:
+    """One network: dense, or the book's causal Conv1D + 2 LSTM + Dense stack."""
+    window, horizon, kind = params["window_size"], params["horizon"], params["model"]
+    name = f"member{index}"
+    if kind == "dense":
+        x = keras.layers.Dense(params["units"], activation="relu", name=f"{name}_dense1")(inputs)
+        x = keras.layers.Dense(params["units"], activation="relu", name=f"{name}_dense2")(x)
+    elif kind == "conv_lstm":
+        x = keras.layers.Reshape((window, 1), name=f"{name}_reshape")(inputs)
+        x = keras.layers.Conv1D(params["filters"], kernel_size=5, padding="causal",
+                                activation="relu", name=f"{name}_conv")(x)
+        x = keras.layers.LSTM(params["units"], return_sequences=True, name=f"{name}_lstm1")(x)
+        x = keras.layers.LSTM(params["units"], name=f"{name}_lstm2")(x)
+        x = keras.layers.Dense(30, activation="relu", name=f"{name}_dense1")(x)
+        x = keras.layers.Dense(10, activation="relu", name=f"{name}_dense2")(x)
+    else:
+        raise ValueError(f"unknown model {kind!r}; choose dense or conv_lstm")
+    return keras.layers.Dense(horizon, name=f"{name}_forecast")(x)
 
 
 def build_model(params: dict[str, Any]) -> keras.Model:
-    """A dense network or the book's causal Conv1D + LSTM stack, selected by `model`."""
+    """`ensemble_size` independently initialised members, output [batch, members, horizon].
+
+    Each member is trained on its own loss (the loss is a mean over members, and a member's
+    weights only reach its own slice), so one fit trains an ensemble; serving averages it.
+    """
     window, horizon = params["window_size"], params["horizon"]
+    size = params.get("ensemble_size", 1)
     inputs = keras.Input(shape=(window,), name="window_scaled")
-    kind = params["model"]
-    if kind == "dense":
-        x = keras.layers.Dense(params["units"], activation="relu")(inputs)
-        x = keras.layers.Dense(params["units"], activation="relu")(x)
-    elif kind == "conv_lstm":
-        x = keras.layers.Reshape((window, 1))(inputs)
-        x = keras.layers.Conv1D(params["filters"], kernel_size=5, padding="causal",
-                                activation="relu")(x)
-        x = keras.layers.LSTM(params["units"], return_sequences=True)(x)
-        x = keras.layers.LSTM(params["units"])(x)
-        x = keras.layers.Dense(30, activation="relu")(x)
-        x = keras.layers.Dense(10, activation="relu")(x)
-    else:
-        raise ValueError(f"unknown model {kind!r}; choose dense or conv_lstm")
-    outputs = keras.layers.Dense(horizon, name="forecast")(x)
-    model = keras.Model(inputs, outputs, name=f"forecasting_{kind}")
+    outputs = [keras.layers.Reshape((1, horizon), name=f"member{i}_stack")(
+        member(inputs, params, i)) for i in range(size)]
+    stacked = outputs[0] if size == 1 else keras.layers.Concatenate(axis=1, name="members")(
+        outputs)
+    model = keras.Model(inputs, stacked, name=f"forecasting_{params['model']}")
     model.compile(optimizer=keras.optimizers.Adam(params["learning_rate"]),
-                  loss=keras.losses.Huber(), metrics=["mae"])
+                  loss=ensemble_huber,
+                  metrics=[keras.metrics.MeanMetricWrapper(ensemble_mae, name="mae")])
     return model

@@ -40,5 +40,6 @@ def preprocessing_fn_for(params: dict[str, Any]) -> Callable[[dict], dict]:
 
 
 def serving_outputs(predictions: tf.Tensor, transformed: dict[str, tf.Tensor]) -> dict:
-    """Undo the scaling so serving returns forecasts in original units."""
-    return {"forecast": predictions * transformed["scale_std"] + transformed["scale_mean"]}
+    """Average the ensemble members and undo the scaling: forecasts in original units."""
+    mean_forecast = tf.reduce_mean(predictions, axis=1)
+    return {"forecast": mean_forecast * transformed["scale_std"] + transformed["scale_mean"]}
