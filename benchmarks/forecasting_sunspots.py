@@ -38,7 +38,7 @@ started = time.perf_counter()
 model.fit(x[is_train], y[is_train], epochs=epochs, batch_size=params["batch_size"], verbose=0,
           validation_split=params["validation_fraction"])
 fit = time.perf_counter() - started
-forecast = model.predict(x[~is_train], verbose=0) * std + mean
+forecast = model.predict(x[~is_train], verbose=0).mean(axis=1) * std + mean  # average the members
 mae = float(np.mean(np.abs(forecast[:, 0] - values[idx][~is_train])))
 print(json.dumps({"fit_seconds": fit, "mae": mae}))
 '''
