@@ -93,18 +93,19 @@ def explain_change(previous: dict[str, Any] | None, current: dict[str, Any]) -> 
         if previous.get(part) != current.get(part):
             changed.append(part.replace("_", " ") + " changed")
     for group in ("params", "data", "inputs"):
-        old, new = _flatten(previous.get(group, {})), _flatten(current.get(group, {}))
+        old, new = flatten(previous.get(group, {})), flatten(current.get(group, {}))
         names = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         if names:
             changed.append(f"{group} changed: {', '.join(names)}")
     return "; ".join(changed) or "no complete artifact (earlier run interrupted or removed)"
 
 
-def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict -> dotted keys."""
     flat: dict[str, Any] = {}
     for name, value in values.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{name}."))
+            flat.update(flatten(value, f"{prefix}{name}."))
         else:
             flat[f"{prefix}{name}"] = value
     return flat

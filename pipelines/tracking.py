@@ -7,22 +7,12 @@ import sys
 import time
 from typing import Any
 
+from tfpipe.pipelines.cache import flatten
 from tfpipe.pipelines.config import RunPaths
 from tfpipe.pipelines.pipeline import Node
 from tfpipe.pipelines.runner import Outcome, RunState
 
 MAX_PARAM_LENGTH = 6000
-
-
-def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dict -> dotted keys."""
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 class MlflowTracker:
