@@ -6,8 +6,6 @@ import os
 from functools import lru_cache
 from typing import Any
 
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
-
 
 def schema_path(task: str) -> str:
     """Path of a task's schema text proto inside the installed package."""
@@ -40,8 +38,3 @@ def check_float(schema: Any, feature: str, value: float) -> None:
         raise ValueError(f"value {value} below the schema minimum {domain.min}")
     if domain.HasField("max") and value > domain.max:
         raise ValueError(f"value {value} above the schema maximum {domain.max}")
-
-
-def required_features(schema: Any) -> list[str]:
-    """Features every row must have (presence.min_fraction == 1)."""
-    return [f.name for f in schema.feature if f.presence.min_fraction >= 1.0]

@@ -48,7 +48,8 @@ class MlflowTracker:
                                                                artifact_location=location)
         else:
             self.experiment_id = experiment.experiment_id
-        run = self.client.create_run(self.experiment_id, run_name=f"{self.task}-{time.strftime('%Y%m%d-%H%M%S')}",
+        run_name = f"{self.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run = self.client.create_run(self.experiment_id, run_name=run_name,
                                      tags={"tfpipe.task": self.task, "tfpipe.data": self.data,
                                            "tfpipe.workdir": self.paths.workdir})
         self.run_id = run.info.run_id
