@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from typing import Any
 
 from tfpipe.pipelines.artifacts import Examples, Statistics
@@ -51,9 +52,13 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
     check_quarantine(data, bad, stats, max_bad_fraction)
     _write_json({"quarantined": len(bad), "splits": stats}, statistics.path("summary.json"))
     counts = {f"{split}_examples": stats[split]["count"] for split in SPLITS}
-    context.log(", ".join(f"{k}={v}" for k, v in counts.items()) + f", quarantined={len(bad)}")
+    reasons = dict(sorted(Counter(str(b.get("reason")) for b in bad).items()))
+    by_reason = f" ({', '.join(f'{r}: {n}' for r, n in reasons.items())})" if reasons else ""
+    context.log(", ".join(f"{k}={v}" for k, v in counts.items())
+                + f", quarantined={len(bad)}{by_reason}")
     return Report(metrics={**counts, "quarantined": len(bad)},
                   summary={"counts": counts, "quarantined": len(bad),
+                           "quarantined_by_reason": reasons,
                            "quarantine_file": "examples/quarantine.jsonl"})
 
 

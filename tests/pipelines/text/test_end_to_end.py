@@ -58,7 +58,10 @@ def test_bad_rows_are_quarantined_with_reasons(result):
         ("b.txt", "empty_text"), ("b.txt", "invalid_utf8"), ("b.txt", "missing_label"),
         ("b.txt", "unknown_label")]
     with open(os.path.join(only_record(result, "ingest"), "artifact.json")) as handle:
-        assert json.load(handle)["report"]["metrics"]["quarantined"] == 4
+        report = json.load(handle)["report"]
+    assert report["metrics"]["quarantined"] == 4
+    assert report["summary"]["quarantined_by_reason"] == {
+        "empty_text": 1, "invalid_utf8": 1, "missing_label": 1, "unknown_label": 1}
 
 
 def load_eval(result: dict) -> dict:
