@@ -1,0 +1,67 @@
+"""The text task module's own functions: config keys, model sizing, class names, checks."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tfpipe.pipelines.errors import InputError
+from tfpipe.pipelines.tasks import load_task
+
+
+class FakeTransformOutput:
+    """Just the vocabulary lookups the task reads from a TFTransformOutput."""
+
+    def __init__(self, words: list[str], labels: list[str]) -> None:
+        """Keep the vocabularies."""
+        self.vocabularies = {"text_vocab": words, "label_values": labels}
+
+    def vocabulary_by_name(self, name: str) -> list[bytes]:
+        """A vocabulary as bytes, as tf.Transform returns it."""
+        return [w.encode() for w in self.vocabularies[name]]
+
+    def vocabulary_size_by_name(self, name: str) -> int:
+        """Size of a vocabulary."""
+        return len(self.vocabularies[name])
+
+
+@pytest.fixture
+def text():
+    return load_task("text")
+
+
+def test_every_config_key_belongs_to_a_component(text):
+    used = set().union(*text.PARAM_GROUPS.values())
+    assert set(text.DEFAULTS) - {"max_bad_fraction"} <= used | {"seed"}
+
+
+def test_validate_config_names_the_key(text):
+    config = dict(text.DEFAULTS, seed=1)
+    text.validate_config(config)
+    with pytest.raises(InputError, match="'vocab_size'"):
+        text.validate_config({**config, "vocab_size": 0})
+    with pytest.raises(InputError, match="validation_fraction"):
+        text.validate_config({**config, "validation_fraction": 1.0})
+
+
+def test_build_model_with_pretrained_vectors(text, tmp_path):
+    glove = tmp_path / "glove.txt"
+    glove.write_text("good 1 1 1 1\nbad -1 -1 -1 -1\n")
+    output = FakeTransformOutput(["good", "bad", "film"], ["1", "0"])
+    params = {"model": "pooled", "pretrained_embeddings": str(glove), "oov_buckets": 2,
+              "seed": 0}
+    model = text.build_model(params, output)
+    embeddings = np.asarray(model.get_layer("embedding").embeddings)
+    assert embeddings.shape == (1 + 3 + 2, 4)
+    np.testing.assert_array_equal(embeddings[1], [1, 1, 1, 1])
+    assert model.output_shape == (None, 2)
+
+
+def test_one_label_value_cannot_train_a_classifier(text):
+    with pytest.raises(InputError, match="1 label value"):
+        text.build_model({"seed": 0}, FakeTransformOutput(["a"], ["only"]))
+
+
+def test_class_names_follow_the_label_index_order(text):
+    output = FakeTransformOutput(["a"], ["pos", "neg"])  # frequency order from tf.Transform
+    assert text.class_names(output, {}) == ["neg", "pos"]
+    assert text.class_names(output, {"label_values": "pos,neg"}) == ["pos", "neg"]
