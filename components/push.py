@@ -19,6 +19,8 @@ STAGING_PREFIX = ".staging-"
 # Written inside each version (TF Serving ignores assets.extra/) so a push interrupted after
 # its rename is recognised on the next run instead of being pushed twice.
 PUSH_MARKER = os.path.join("assets.extra", "tfpipe_push.json")
+# Files train writes beside the SavedModel for people, not for TF Serving.
+TRAINING_REPORT_FILES = ("history.json", "learning_curves.png")
 
 
 class PushRefused(TfpipeError):
@@ -99,7 +101,7 @@ def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
         return already, os.path.join(base, str(already))
     remove_stale_staging(base)
     staging = os.path.join(base, f"{STAGING_PREFIX}{os.getpid()}")
-    shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns("*.png", "*.json"))
+    shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(*TRAINING_REPORT_FILES))
     os.makedirs(os.path.join(staging, os.path.dirname(PUSH_MARKER)), exist_ok=True)
     with open(os.path.join(staging, PUSH_MARKER), "w", encoding="utf-8") as handle:
         json.dump({"model_key": model_key}, handle)
