@@ -29,7 +29,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, An
             tree = [watched] + watched.children(recursive=True)
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.Error:
-            pass
+            continue  # a child exited between listing and sampling; sample again
         time.sleep(0.2)
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started

@@ -116,7 +116,7 @@ def _save_traceback(workdir: str | None, error: BaseException) -> None:
             traceback.print_exception(error.error, file=handle)
         print(f"tfpipe: full traceback in {path}", file=sys.stderr)
     except OSError:
-        pass
+        return  # the traceback file is a convenience; the error line was already printed
 
 
 if __name__ == "__main__":

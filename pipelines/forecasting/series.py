@@ -67,10 +67,8 @@ def parse_value(text: str, allow_nan: bool = False, allow_inf: bool = False) -> 
 
 def time_sort_key(texts: list[str]) -> list[Any]:
     """Comparable keys for timestamps: numbers, ISO dates (YYYY-MM allowed), else raise."""
-    try:
+    if all(_is_number(t) for t in texts):
         return [float(t) for t in texts]
-    except ValueError:
-        pass
     keys = []
     for text in texts:
         for candidate in (text, f"{text}-01"):
@@ -82,6 +80,14 @@ def time_sort_key(texts: list[str]) -> list[Any]:
         else:
             raise ValueError(f"timestamp {text!r} is neither a number nor an ISO date")
     return keys
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def order_errors(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,8 @@
 """Beam pipeline options: DirectRunner by default, pass-through args win."""
 from __future__ import annotations
 
+import pytest
+
 from tfpipe.pipelines.cli import main
 from tfpipe.pipelines.context import RunContext
 
@@ -32,9 +34,7 @@ def test_cli_hands_args_after_double_dash_to_beam(monkeypatch, tmp_path):
         raise SystemExit(0)
 
     monkeypatch.setattr("tfpipe.pipelines.run.run_task", fake_run_task)
-    try:
+    with pytest.raises(SystemExit):
         main(["run", "forecasting", "--set", "epochs=1", "--", "--runner=SparkRunner"])
-    except SystemExit:
-        pass
     assert seen == {"task": "forecasting", "sets": ["epochs=1"],
                     "beam_args": ["--runner=SparkRunner"]}
