@@ -6,7 +6,6 @@ inside the functions so loading this package for a cache check stays fast.
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any, Callable
 
 from tfpipe.pipelines.errors import InputError

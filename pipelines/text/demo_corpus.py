@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import random
 
+from tfpipe.pipelines.files import write_if_changed
+
 SUBJECTS = ("the movie", "this phone", "the food", "the service", "the plot", "the battery",
             "the staff", "this album", "the camera", "the soup", "the ending", "the hotel room",
             "the headset", "the acting", "the pizza", "this book", "the screen", "the waiter")
@@ -43,13 +45,7 @@ def sentiment_corpus(rows: int = 800, seed: int = 0) -> list[tuple[str, str]]:
 
 def write_default_sentiment(directory: str, rows: int = 800, seed: int = 0) -> str:
     """Write the corpus as a TSV with a header (text, label); return the file path."""
-    os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "sentiment.tsv")
     lines = ["text\tlabel"] + [f"{text}\t{label}" for text, label in sentiment_corpus(rows, seed)]
     content = "\n".join(lines) + "\n"
-    if not os.path.exists(path) or open(path, encoding="utf-8").read() != content:
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    return path
+    return write_if_changed(path, content)

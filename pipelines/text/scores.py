@@ -4,15 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def _check(labels: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Validate shapes: labels [n] ints, probabilities [n, classes]."""
+def check_label_probabilities(labels: np.ndarray, probabilities: np.ndarray,
+                              empty: str = "cannot score an empty eval set"
+                              ) -> tuple[np.ndarray, np.ndarray]:
+    """Validate shapes: labels [n] ints within the columns of probabilities [n, classes]."""
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     if probabilities.ndim != 2 or probabilities.shape[0] != labels.shape[0]:
         raise ValueError(f"probabilities shape {probabilities.shape} does not match "
                          f"{labels.shape[0]} labels")
     if labels.size == 0:
-        raise ValueError("cannot score an empty eval set")
+        raise ValueError(empty)
     if labels.min() < 0 or labels.max() >= probabilities.shape[1]:
         raise ValueError(f"labels must be in [0, {probabilities.shape[1]}), "
                          f"got range [{labels.min()}, {labels.max()}]")
@@ -54,7 +56,7 @@ def _precision_recall_f1(labels: np.ndarray, predicted: np.ndarray, cls: int
 
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
     """accuracy, precision, recall, f1 (class 1 when binary, else macro) and roc_auc (binary)."""
-    labels, probabilities = _check(labels, probabilities)
+    labels, probabilities = check_label_probabilities(labels, probabilities)
     predicted = probabilities.argmax(axis=1)
     num_classes = probabilities.shape[1]
     metrics = {"accuracy": float(np.mean(predicted == labels))}

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import random
 
+from tfpipe.pipelines.files import write_if_changed
+
 PLACES = ("galway", "dublin", "athy", "kerry", "the glen", "the valley", "the harbour",
           "the mountain", "the river shannon", "the county clare")
 PEOPLE = ("maiden", "sailor", "soldier", "lassie", "farmer", "piper", "fiddler", "widow")
@@ -39,12 +41,6 @@ def ballad_corpus(lines: int = 600, seed: int = 0) -> list[str]:
 
 def write_default_corpus(directory: str, lines: int = 600, seed: int = 0) -> str:
     """Write the corpus one line per example; return the file path."""
-    os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "ballads.txt")
     content = "\n".join(ballad_corpus(lines, seed)) + "\n"
-    if not os.path.exists(path) or open(path, encoding="utf-8").read() != content:
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    return path
+    return write_if_changed(path, content)

@@ -3,21 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfpipe.pipelines.text.scores import check_label_probabilities
+
 _FLOOR = 1e-12
 
 
 def _check(labels: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """labels [n] ids within the [n, vocab] probabilities."""
-    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    if probabilities.ndim != 2 or probabilities.shape[0] != labels.shape[0]:
-        raise ValueError(f"probabilities shape {probabilities.shape} does not match "
-                         f"{labels.shape[0]} labels")
-    if labels.size == 0:
-        raise ValueError("cannot score an empty set of next words")
-    if labels.min() < 0 or labels.max() >= probabilities.shape[1]:
-        raise ValueError(f"label ids must be in [0, {probabilities.shape[1]})")
-    return labels, probabilities
+    return check_label_probabilities(labels, probabilities,
+                                     empty="cannot score an empty set of next words")
 
 
 def top_k_accuracy(labels: np.ndarray, probabilities: np.ndarray, k: int) -> float:
