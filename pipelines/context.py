@@ -28,7 +28,7 @@ class RunContext:
         from apache_beam.options.pipeline_options import PipelineOptions
 
         args = list(self.beam_args)
-        if not any(a.startswith("--runner") for a in args):
+        if not _runner_given(args):
             args += ["--runner=DirectRunner"]
         if not any(a.startswith("--temp_location") for a in args):
             args += [f"--temp_location={self.scratch_dir('beam-temp')}"]
@@ -38,10 +38,30 @@ class RunContext:
         """A Beam pipeline to use as a context manager; runs on exit."""
         import apache_beam as beam
 
-        return beam.Pipeline(options=self.beam_options())
+        options = self.beam_options()
+        runner = None if _runner_given(self.beam_args) else direct_batch_runner(options)
+        return beam.Pipeline(runner=runner, options=options)
 
     def scratch_dir(self, name: str) -> str:
         """A scratch folder that is discarded with the component's staging folder."""
         path = os.path.join(self.scratch, name)
         os.makedirs(path, exist_ok=True)
         return path
+
+
+def _runner_given(args: list[str]) -> bool:
+    """True when the pass-through args choose a runner."""
+    return any(a.startswith("--runner") for a in args)
+
+
+def direct_batch_runner(options: Any) -> Any:
+    """The engine Beam's DirectRunner picks for batch pipelines, set up the same way."""
+    # DirectRunner first tries Prism, downloading its binary from GitHub on every run
+    # (about 1 s per pipeline here, and there is no internet), then falls back to this.
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+    return fn_runner.FnApiRunner(provision_info=fn_runner.ExtendedProvisionInfo(
+        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))

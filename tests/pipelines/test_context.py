@@ -7,10 +7,13 @@ from tfpipe.pipelines.cli import main
 from tfpipe.pipelines.context import RunContext
 
 
+def context_for(args: list[str], tmp_path) -> RunContext:
+    return RunContext(workdir=str(tmp_path), pipeline="p", component="c", beam_args=args,
+                      scratch=str(tmp_path / "scratch"))
+
+
 def options(args: list[str], tmp_path) -> dict:
-    context = RunContext(workdir=str(tmp_path), pipeline="p", component="c", beam_args=args,
-                         scratch=str(tmp_path / "scratch"))
-    return context.beam_options().get_all_options(drop_default=True)
+    return context_for(args, tmp_path).beam_options().get_all_options(drop_default=True)
 
 
 def test_direct_runner_and_temp_location_by_default(tmp_path):
@@ -38,3 +41,26 @@ def test_cli_hands_args_after_double_dash_to_beam(monkeypatch, tmp_path):
         main(["run", "forecasting", "--set", "epochs=1", "--", "--runner=SparkRunner"])
     assert seen == {"task": "forecasting", "sets": ["epochs=1"],
                     "beam_args": ["--runner=SparkRunner"]}
+
+
+def test_default_pipeline_runs_the_direct_runners_batch_engine_without_prism(tmp_path):
+    from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
+
+    pipeline = context_for([], tmp_path).beam_pipeline()
+    assert isinstance(pipeline.runner, FnApiRunner)
+    assert pipeline.options.get_all_options()["runner"] == "DirectRunner"
+
+
+def test_a_runner_passed_through_is_used_as_given(tmp_path):
+    from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
+
+    pipeline = context_for(["--runner=DirectRunner"], tmp_path).beam_pipeline()
+    assert isinstance(pipeline.runner, SwitchingDirectRunner)
+
+
+def test_default_pipeline_runs(tmp_path):
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    with context_for([], tmp_path).beam_pipeline() as root:
+        assert_that(root | beam.Create([1, 2]) | beam.Map(lambda x: x * 10), equal_to([10, 20]))
