@@ -39,5 +39,5 @@ setup(
         "test": ["pytest>=8", "pytest-timeout>=2.3"],
         "lite": ["ai-edge-litert>=2.0"],
     },
-    entry_points={"console_scripts": ["tfpipe=tfpipe.pipelines.cli:main"]},
+    entry_points={"console_scripts": ["tfpipe=tfpipe.pipelines.cli:entry"]},
 )

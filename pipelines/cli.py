@@ -67,6 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> None:
+    """Console script: run main, flush, and exit without the interpreter's teardown.
+
+    Finalizing TensorFlow's and Beam's objects at interpreter exit takes seconds after the
+    work is done and every file is written, so the process ends once its output is flushed.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from tfpipe.pipelines.run import run_task
 
@@ -120,4 +132,4 @@ def _save_traceback(workdir: str | None, error: BaseException) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -24,7 +24,8 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
              workdir: str, beam_args: list[str], quiet: bool = False) -> dict[str, Any]:
     """Run one task end to end and return the --json summary."""
     from tfpipe.pipelines.runner import LocalRunner
-    from tfpipe.pipelines.tracking import MlflowTracker
+    from tfpipe.pipelines.tracking_hook import TrackingHook
+    from tfpipe.pipelines.tracking_process import BackgroundTracker
     from tfpipe.pipelines.wiring import create_pipeline
 
     started = time.perf_counter()
@@ -39,9 +40,10 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     if hasattr(module, "resolve_config"):
         config = module.resolve_config(config, data)
     pipeline = create_pipeline(module, config, data, paths)
-    tracker = MlflowTracker(paths, config["experiment_name"] or pipeline.name, task, config,
-                            data)
-    state = LocalRunner(paths.workdir, beam_args, hooks=[tracker], quiet=quiet).run(pipeline)
+    tracker = BackgroundTracker(paths, config["experiment_name"] or pipeline.name, task,
+                                config, data)
+    state = LocalRunner(paths.workdir, beam_args, hooks=[TrackingHook(tracker)],
+                        quiet=quiet).run(pipeline)
     return summarize(state, tracker, time.perf_counter() - started)
 
 

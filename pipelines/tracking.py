@@ -1,18 +1,39 @@
-"""MLflow tracking as a runner hook: components never call MLflow themselves."""
+"""MLflow tracking of one pipeline run from plain data; components never call MLflow."""
 from __future__ import annotations
 
 import json
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from tfpipe.pipelines.cache import flatten
 from tfpipe.pipelines.config import RunPaths
-from tfpipe.pipelines.pipeline import Node
-from tfpipe.pipelines.runner import Outcome, RunState
 
 MAX_PARAM_LENGTH = 6000
+
+
+@dataclass(frozen=True)
+class ComponentEvent:
+    """What tracking needs of one finished component; picklable, so it can cross processes."""
+
+    name: str
+    cached: bool
+    key: str
+    reason: str
+    seconds: float
+    directory: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """The headline of a finished run: its total seconds, eval metrics and pushed version."""
+
+    seconds: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    pushed_version: int | None = None
 
 
 class MlflowTracker:
@@ -30,13 +51,14 @@ class MlflowTracker:
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
 
-    def pipeline_started(self, state: RunState) -> None:
+    def start(self) -> None:
         """Create (or reuse) the experiment and open the parent run."""
         import logging
 
         from mlflow.tracking import MlflowClient
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no DB-migration chatter
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         self.client = MlflowClient(tracking_uri=self.paths.tracking_uri)
         experiment = self.client.get_experiment_by_name(self.experiment_name)
         if experiment is None:
@@ -55,62 +77,55 @@ class MlflowTracker:
         self.run_id = run.info.run_id
         self._log_params(self.run_id, {**self.config, "data": self.data})
 
-    def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None:
+    def record_component(self, event: ComponentEvent) -> None:
         """A nested run with the component's params, metrics, per-epoch history and plots."""
         from mlflow.entities import Metric
 
-        report = outcome.record.report
-        child = self.client.create_run(self.experiment_id, run_name=node.name, tags={
-            "mlflow.parentRunId": self.run_id, "tfpipe.component": node.name,
-            "tfpipe.cached": str(outcome.cached).lower(), "tfpipe.cache_key": outcome.key,
-            "tfpipe.reason": outcome.reason, "tfpipe.artifact": outcome.record.directory,
+        report = event.report
+        child = self.client.create_run(self.experiment_id, run_name=event.name, tags={
+            "mlflow.parentRunId": self.run_id, "tfpipe.component": event.name,
+            "tfpipe.cached": str(event.cached).lower(), "tfpipe.cache_key": event.key,
+            "tfpipe.reason": event.reason, "tfpipe.artifact": event.directory,
             **report.get("tags", {})})
         child_id = child.info.run_id
         self._log_params(child_id, report.get("params", {}))
         now = int(time.time() * 1000)
         metrics = [Metric(k, float(v), now, 0) for k, v in report.get("metrics", {}).items()]
-        metrics.append(Metric("seconds", outcome.seconds, now, 0))
+        metrics.append(Metric("seconds", event.seconds, now, 0))
         for name, values in report.get("history", {}).items():
             metrics += [Metric(name, float(v), now, step) for step, v in enumerate(values)]
         for start in range(0, len(metrics), 900):
             self.client.log_batch(child_id, metrics=metrics[start:start + 900])
         for relative in report.get("plots", []):
-            self.client.log_artifact(child_id, os.path.join(outcome.record.directory, relative),
-                                     "plots")
-        blessing = os.path.join(outcome.record.directory, "evaluation", "blessing.json")
+            self.client.log_artifact(child_id, os.path.join(event.directory, relative), "plots")
+        blessing = os.path.join(event.directory, "evaluation", "blessing.json")
         if os.path.exists(blessing):
             self.client.log_artifact(child_id, blessing)
             self._tag_blessing(blessing)
         summary = report.get("summary", {})
-        if node.name == "push" and summary.get("pushed") and not outcome.cached:
+        if event.name == "push" and summary.get("pushed") and not event.cached:
             self.registered = self._register(child_id, summary)
         self.client.set_terminated(child_id, "FINISHED")
 
-    def pipeline_finished(self, state: RunState, seconds: float) -> None:
+    def finish(self, end: RunEnd) -> None:
         """Close the parent run with the headline metrics."""
         from mlflow.entities import Metric
 
-        evaluation = state.outcomes.get("evaluate")
         now = int(time.time() * 1000)
-        metrics = [Metric("total_seconds", seconds, now, 0)]
-        if evaluation is not None:
-            metrics += [Metric(k, float(v), now, 0)
-                        for k, v in evaluation.record.report.get("metrics", {}).items()]
+        metrics = [Metric("total_seconds", end.seconds, now, 0)]
+        metrics += [Metric(k, float(v), now, 0) for k, v in end.metrics.items()]
         self.client.log_batch(self.run_id, metrics=metrics)
-        pushed = state.outcomes.get("push")
-        if pushed is not None:
-            version = pushed.record.report.get("summary", {}).get("version")
-            self.client.set_tag(self.run_id, "tfpipe.pushed_version", str(version or ""))
+        self.client.set_tag(self.run_id, "tfpipe.pushed_version", str(end.pushed_version or ""))
         self.client.set_terminated(self.run_id, "FINISHED")
 
-    def pipeline_failed(self, state: RunState, error: BaseException) -> None:
+    def fail(self, message: str) -> None:
         """Mark the parent run failed with the error."""
         if self.client is None or not self.run_id:
             return
         try:
-            self.client.set_tag(self.run_id, "tfpipe.error", str(error)[:5000])
+            self.client.set_tag(self.run_id, "tfpipe.error", message[:5000])
             self.client.set_terminated(self.run_id, "FAILED")
-        except Exception as tracking_error:  # never hide the pipeline's own error
+        except Exception as tracking_error:  # noqa: BLE001 - never hide the pipeline's own error
             print(f"warning: could not record the failure in MLflow: {tracking_error}",
                   file=sys.stderr)
 

@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from tfpipe.pipelines import cli
 
 FAST = ["--quiet", "--set", "model=dense", "--set", "epochs=1", "--set", "window_size=4"]
@@ -74,3 +73,22 @@ def test_bad_config_value_names_the_key(tmp_path, capsys):
     code, err = run_cli(capsys, ["run", "forecasting", "--workdir", str(tmp_path / "w"),
                                  "--set", "model=transformer", "--quiet"])
     assert code == 2 and "model='transformer'" in err
+
+
+def test_console_script_keeps_output_and_exit_code_despite_skipping_teardown(
+        tmp_path, tiny_series_csv):
+    import json
+
+    from mlflow.tracking import MlflowClient
+
+    workdir = tmp_path / "w"
+    done = subprocess.run([tfpipe_binary(), "run", "forecasting", "--data", tiny_series_csv,
+                           "--workdir", str(workdir), "--json", *FAST],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    run = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db").get_run(summary["run_id"])
+    assert run.info.status == "FINISHED"
+    failed = subprocess.run([tfpipe_binary(), "run", "weather", "--workdir", str(workdir)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert failed.returncode == 2 and "unknown task 'weather'" in failed.stderr

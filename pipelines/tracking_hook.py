@@ -1,0 +1,63 @@
+"""The runner hook that turns run state into plain tracking events for a tracker."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from tfpipe.pipelines.pipeline import Node
+from tfpipe.pipelines.runner import Outcome, RunState
+from tfpipe.pipelines.tracking import ComponentEvent, RunEnd
+
+
+class Tracker(Protocol):
+    """MlflowTracker in this process, or BackgroundTracker forwarding to one in another."""
+
+    run_id: str
+    registered: dict[str, Any] | None
+
+    def start(self) -> None: ...
+
+    def record_component(self, event: ComponentEvent) -> None: ...
+
+    def finish(self, end: RunEnd) -> None: ...
+
+    def fail(self, message: str) -> None: ...
+
+
+def component_event(node: Node, outcome: Outcome) -> ComponentEvent:
+    """The picklable facts of one finished component."""
+    return ComponentEvent(name=node.name, cached=outcome.cached, key=outcome.key,
+                          reason=outcome.reason, seconds=outcome.seconds,
+                          directory=outcome.record.directory, report=outcome.record.report)
+
+
+def run_end(state: RunState, seconds: float) -> RunEnd:
+    """Total seconds, the evaluation's metrics and the pushed version of a finished run."""
+    evaluation = state.outcomes.get("evaluate")
+    metrics = evaluation.record.report.get("metrics", {}) if evaluation is not None else {}
+    pushed = state.outcomes.get("push")
+    version = pushed.record.report.get("summary", {}).get("version") if pushed else None
+    return RunEnd(seconds=seconds, metrics={k: float(v) for k, v in metrics.items()},
+                  pushed_version=version)
+
+
+class TrackingHook:
+    """RunHook: forwards the runner's events to a tracker as plain data."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def pipeline_started(self, state: RunState) -> None:
+        """Open the tracker's parent run."""
+        self.tracker.start()
+
+    def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None:
+        """Record one component."""
+        self.tracker.record_component(component_event(node, outcome))
+
+    def pipeline_finished(self, state: RunState, seconds: float) -> None:
+        """Close the parent run with the headline."""
+        self.tracker.finish(run_end(state, seconds))
+
+    def pipeline_failed(self, state: RunState, error: BaseException) -> None:
+        """Mark the parent run failed."""
+        self.tracker.fail(str(error))

@@ -1,0 +1,81 @@
+"""Background MLflow tracking: a real sqlite store written by a spawned child process."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from tfpipe.pipelines.config import run_paths
+from tfpipe.pipelines.tracking import ComponentEvent, RunEnd
+from tfpipe.pipelines.tracking_process import BackgroundTracker, TrackingFailed
+
+
+def tracker_for(workdir: str, tracking_uri: str | None = None) -> BackgroundTracker:
+    paths = run_paths(workdir, {"serving_dir": None, "mlflow_tracking_uri": tracking_uri})
+    return BackgroundTracker(paths, "demo", "forecasting", {"epochs": 3, "model": "dense"},
+                             "/data/series.csv")
+
+
+def evaluate_event(tmp_path, blessed: bool = True) -> ComponentEvent:
+    directory = tmp_path / "artifacts" / "evaluate" / "k1"
+    (directory / "evaluation").mkdir(parents=True)
+    (directory / "evaluation" / "blessing.json").write_text(
+        json.dumps({"blessed": blessed, "reason": "mae 1.0 < naive 2.0"}))
+    return ComponentEvent(name="evaluate", cached=False, key="k1", reason="no earlier run",
+                          seconds=1.5, directory=str(directory),
+                          report={"metrics": {"mae": 1.0}, "history": {"loss": [3.0, 2.0]}})
+
+
+def client_for(workdir: str):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
+
+
+def test_child_writes_parent_and_nested_runs_and_reports_the_run_id(tmp_path):
+    workdir = str(tmp_path / "w")
+    tracker = tracker_for(workdir)
+    tracker.start()
+    tracker.record_component(evaluate_event(tmp_path))
+    tracker.finish(RunEnd(seconds=12.0, metrics={"mae": 1.0}, pushed_version=None))
+    assert tracker.run_id and tracker.registered is None
+    client = client_for(workdir)
+    parent = client.get_run(tracker.run_id)
+    assert parent.info.status == "FINISHED"
+    assert parent.data.params["epochs"] == "3" and parent.data.params["data"] == "/data/series.csv"
+    assert parent.data.metrics == {"total_seconds": 12.0, "mae": 1.0}
+    assert parent.data.tags["tfpipe.blessed"] == "true"
+    children = client.search_runs([parent.info.experiment_id],
+                                  f"tags.mlflow.parentRunId = '{tracker.run_id}'")
+    assert [c.info.run_name for c in children] == ["evaluate"]
+    history = client.get_metric_history(children[0].info.run_id, "loss")
+    assert [(m.step, m.value) for m in history] == [(0, 3.0), (1, 2.0)]
+    assert not tracker._process.is_alive()
+
+
+def test_a_bad_tracking_uri_stops_the_run_at_the_first_component(tmp_path):
+    tracker = tracker_for(str(tmp_path / "w"), tracking_uri="nosuchscheme://nowhere")
+    tracker.start()
+    with pytest.raises(TrackingFailed, match="MLflow tracking at nosuchscheme://nowhere failed"):
+        tracker.record_component(evaluate_event(tmp_path))
+    tracker.fail("ingest failed")  # after the child died: no second error, no hang
+
+
+def test_a_failed_pipeline_marks_the_parent_run_failed(tmp_path):
+    workdir = str(tmp_path / "w")
+    tracker = tracker_for(workdir)
+    tracker.start()
+    tracker.fail("component ingest failed: bad row 3")
+    run = client_for(workdir).get_run(tracker.run_id)
+    assert run.info.status == "FAILED"
+    assert run.data.tags["tfpipe.error"] == "component ingest failed: bad row 3"
+
+
+def test_a_killed_child_is_reported_not_waited_for(tmp_path):
+    tracker = tracker_for(str(tmp_path / "w"))
+    tracker.start()
+    tracker._process.kill()
+    tracker._process.join()
+    with pytest.raises(TrackingFailed, match="exited with code"):
+        tracker.record_component(evaluate_event(tmp_path))
+    assert os.path.isdir(tmp_path / "artifacts")  # the pipeline's own files are untouched
