@@ -30,6 +30,11 @@ def percentile_length(lengths: Any, percentile: float, cap: int) -> Any:
     return tf.clip_by_value(tf.cast(keys[index], tf.int64), 1, cap)
 
 
+def frequency_threshold(min_frequency: int) -> int | None:
+    """tf.Transform's threshold: None for <= 1, which keeps every token without a filter stage."""
+    return min_frequency if min_frequency > 1 else None
+
+
 def token_ids(text: Any, cleaning: CleaningConfig, vocab: VocabConfig,
               stopwords: tuple[str, ...]) -> Any:
     """Ragged ids: 0 is padding, 1..V the top-V train tokens, then the OOV buckets."""
@@ -37,7 +42,8 @@ def token_ids(text: Any, cleaning: CleaningConfig, vocab: VocabConfig,
 
     tokens = tokenize(text, cleaning, stopwords)
     ids = tft.compute_and_apply_vocabulary(
-        tokens, top_k=vocab.vocab_size, frequency_threshold=vocab.min_frequency,
+        tokens, top_k=vocab.vocab_size,
+        frequency_threshold=frequency_threshold(vocab.min_frequency),
         num_oov_buckets=vocab.oov_buckets, vocab_filename=VOCAB_NAME, name="text_vocabulary")
     return ids + 1
 

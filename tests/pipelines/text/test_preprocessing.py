@@ -5,7 +5,8 @@ import pytest
 
 from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
 from tfpipe.pipelines.text.features import LABEL_VOCAB, VOCAB_NAME
-from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
+from tfpipe.pipelines.text.preprocessing import (frequency_threshold,
+                                                 make_preprocessing_fn)
 
 
 def analyze(rows, vocab, tmp_path, label_values=None):
@@ -88,3 +89,14 @@ def test_length_percentile_and_cap(tmp_path):
     data, _ = analyze(rows, VocabConfig(length_percentile=100.0, max_sequence_length=3),
                       tmp_path / "capped")
     assert {row["sequence_length"] for row in data} == {3}
+
+
+def test_frequency_threshold_is_left_out_when_it_would_keep_everything():
+    assert [frequency_threshold(n) for n in (0, 1, 2, 5)] == [None, None, 2, 5]
+
+
+@pytest.mark.parametrize("min_frequency, expected", [(1, ["a", "c", "b"]), (2, ["a", "c"])])
+def test_min_frequency_drops_rarer_train_tokens(tmp_path, min_frequency, expected):
+    rows = rows_of(["a a a c", "c b"], ["x", "y"])
+    _, output = analyze(rows, VocabConfig(min_frequency=min_frequency), tmp_path)
+    assert [w.decode() for w in output.vocabulary_by_name(VOCAB_NAME)] == expected
