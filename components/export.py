@@ -13,12 +13,22 @@ EXAMPLES_SIGNATURE = "serving_examples"
 KERAS_MODEL_FILE = os.path.join("assets.extra", "model.keras")
 
 
+def transform_function(tft_output: Any) -> tuple[Any, Any]:
+    """The tf.Transform layer as a tf.function, and the objects a SavedModel must track for it."""
+    layer = tft_output.transform_features_layer()
+    # Tracking the tf-keras layer itself makes tf.saved_model.save retrace it, with autograph,
+    # for a Keras default signature nothing calls; its loader's objects (tables, vocabulary
+    # assets) are all the signatures need. Autograph is off because tf.Transform's graph code
+    # has no tensor-dependent Python control flow, and converting it costs seconds.
+    return tf.function(layer, autograph=False), layer._saved_model_loader_tracked_dict
+
+
 def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
                          params: dict[str, Any]) -> tuple[tf.Module, dict[str, Any]]:
-    """A tf.Module holding model + transform layer, and its concrete signatures."""
+    """A tf.Module holding model + transform, and its concrete signatures."""
     serving = tf.Module()
     serving.model = keras_model
-    serving.tft_layer = tft_output.transform_features_layer()
+    serving.transform, serving.transform_resources = transform_function(tft_output)
     input_spec = module.serving_input_spec(params)
     to_features = getattr(module, "serving_features", lambda raw, params: raw)
     raw_spec = module.raw_feature_spec(params)
@@ -31,15 +41,16 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
                     else {k: raw_spec[k] for k in input_spec})
 
     def predict(features: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        transformed = serving.tft_layer(features)
+        transformed = serving.transform(features)
         predictions = serving.model(module.model_inputs(transformed), training=False)
         return module.serving_outputs(predictions, {**transformed, **constants})
 
-    @tf.function
+    @tf.function(autograph=False)
     def serve_raw(**raw: tf.Tensor) -> dict[str, tf.Tensor]:
         return predict(to_features(raw, params))
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")],
+                 autograph=False)
     def serve_examples(examples: tf.Tensor) -> dict[str, tf.Tensor]:
         return predict(tf.io.parse_example(examples, example_spec))
 

@@ -183,7 +183,7 @@ def extra_signatures(serving: Any, tft_output: Any, params: dict[str, Any]) -> d
     """`generate`: seed text, number of words, temperature, seed -> text, in the graph."""
     from tfpipe.pipelines.text_generation.generate import make_generate_fn
 
-    generate = make_generate_fn(serving.model, serving.tft_layer, _vocabulary(tft_output),
+    generate = make_generate_fn(serving.model, serving.transform, _vocabulary(tft_output),
                                 settings(params).vocab.oov_buckets)
     serving.generate = generate
     return {GENERATE_SIGNATURE: generate.get_concrete_function()}
