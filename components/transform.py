@@ -1,7 +1,11 @@
 """Transform: tf.Transform analyzes the train split only and transforms every split."""
 from __future__ import annotations
 
-from tfpipe.pipelines.artifacts import Examples, TransformGraph
+import json
+from types import ModuleType
+from typing import Any
+
+from tfpipe.pipelines.artifacts import Examples, Statistics, TransformGraph
 from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
 from tfpipe.pipelines.context import RunContext
 from tfpipe.pipelines.tasks import load_task
@@ -11,7 +15,8 @@ SPLITS = ("train", "eval")
 
 @component
 def transform(context: RunContext, task: Parameter[str], params: Parameter[dict],
-              examples: Input[Examples], transform_graph: Output[TransformGraph],
+              examples: Input[Examples], statistics: Input[Statistics],
+              transform_graph: Output[TransformGraph],
               transformed_examples: Output[Examples]) -> Report:
     """Fit the task's preprocessing_fn on train; write the transform graph and both splits."""
     import apache_beam as beam
@@ -22,6 +27,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     from tfpipe.pipelines import tfrecords
 
     module = load_task(task)
+    params = with_ingest_facts(module, params, statistics)
     schema = schema_utils.schema_from_feature_spec(module.raw_feature_spec(params))
     preprocessing_fn = module.preprocessing_fn(params)
     context.log("analyzing the train split and transforming every split")
@@ -46,6 +52,15 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
                      tfrecords.split_prefix(transformed_examples.uri, split),
                      file_name_suffix=tfrecords.SUFFIX))
     return Report(summary={"splits": list(SPLITS)})
+
+
+def with_ingest_facts(module: ModuleType, params: dict[str, Any],
+                      statistics: Statistics) -> dict[str, Any]:
+    """Params completed from ingest's train statistics by the task's `transform_params`."""
+    if not hasattr(module, "transform_params"):
+        return params
+    with open(statistics.path("train.json"), encoding="utf-8") as handle:
+        return module.transform_params(params, json.load(handle))
 
 
 def _encode_batch(batch_and_passthrough):  # -> Iterator[bytes]

@@ -2,9 +2,9 @@
 
 A task package (`pipelines/<task>/__init__.py`) is a module with the attributes and
 functions below. Its `__init__` must not import TensorFlow, Beam or MLflow at import time:
-the runner loads it for every cache check. `precheck`, `resolve_config`, `serving_features`,
-`serving_constants` and `example_signature_spec` are optional (no check; config as is;
-identity; none; the serving inputs' raw features).
+the runner loads it for every cache check. `precheck`, `resolve_config`, `transform_params`,
+`serving_features`, `serving_constants` and `example_signature_spec` are optional (no check;
+config as is; params as is; identity; none; the serving inputs' raw features).
 """
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ class TaskModule(Protocol):
 
     def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
         """tf.io parsing spec of the examples ingest writes."""
+
+    def transform_params(self, params: dict[str, Any],
+                         train_statistics: dict[str, Any]) -> dict[str, Any]:
+        """Transform params completed with facts ingest found (e.g. the label set)."""
 
     def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
         """The tf.Transform preprocessing_fn."""

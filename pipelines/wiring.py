@@ -25,7 +25,8 @@ def create_pipeline(module: ModuleType, config: dict[str, Any], data: str,
     ingest_node = Node(ingest, params={
         "task": task, "data": data, "params": pick(config, groups["ingest"]),
         "max_bad_fraction": config.get("max_bad_fraction", 0.0)})
-    transform_node = Node(transform, inputs={"examples": ingest_node.out("examples")},
+    transform_node = Node(transform, inputs={"examples": ingest_node.out("examples"),
+                                             "statistics": ingest_node.out("statistics")},
                           params={"task": task, "params": pick(config, groups["transform"])})
     train_node = Node(train, inputs={
         "transformed_examples": transform_node.out("transformed_examples"),

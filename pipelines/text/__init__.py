@@ -137,6 +137,17 @@ def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
     return spec(NAME)
 
 
+def transform_params(params: dict[str, Any], train_statistics: dict[str, Any]
+                     ) -> dict[str, Any]:
+    """label_values as ingest used them: configured, else inferred from the train labels."""
+    from tfpipe.pipelines.text.split import infer_label_values
+
+    counts = train_statistics.get("value_counts", {}).get(LABEL_KEY)
+    if settings(params).reader.label_values or not counts:
+        return params  # configured, or too many distinct labels for the statistics to list
+    return {**params, "label_values": list(infer_label_values(counts))}
+
+
 def preprocessing_fn(params: dict[str, Any]) -> Callable[[dict], dict]:
     """Clean, tokenize, vocabulary with OOV buckets, truncate at the train percentile."""
     from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn

@@ -7,6 +7,9 @@ and `model_inputs` pads them to exactly that length.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from typing import Any, Callable
 
 from tfpipe.pipelines.text.cleaning import tokenize
@@ -53,6 +56,49 @@ def truncate(ids: Any, length: Any, side: str) -> Any:
     return ids[:, -length:] if side == "pre" else ids[:, :length]
 
 
+def label_names(labels: Any, label_values: tuple[str, ...] | None) -> None:
+    """The LABEL_VOCAB asset: the known label set as is, else a vocabulary of the train labels."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    if label_values and all(_one_line(v) for v in label_values):
+        names_asset(LABEL_VOCAB, label_values)
+    else:
+        tft.vocabulary(tf.reshape(labels, [-1]), vocab_filename=LABEL_VOCAB,
+                       reserved_tokens=label_values, name="label_vocabulary")
+
+
+def names_asset(name: str, values: tuple[str, ...]) -> None:
+    """Ship `values` (one per line) as the transform graph's asset `name`; no analyzer."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    path = _names_file(name, values)
+    tft.make_and_track_object(lambda: tf.saved_model.Asset(path))
+    tft.annotate_asset(name, name)
+
+
+def _names_file(name: str, values: tuple[str, ...]) -> str:
+    """A local file `name` holding `values`, in a folder named by its content."""
+    # Written where the graph is traced (also on remote workers); the SavedModel copies it.
+    text = "".join(f"{value}\n" for value in values)
+    folder = os.path.join(tempfile.gettempdir(), "tfpipe-assets-"
+                          + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        os.makedirs(folder, exist_ok=True)
+        partial = f"{path}.{os.getpid()}"
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    return path
+
+
+def _one_line(value: str) -> bool:
+    """True when a label can be one line of a vocabulary file."""
+    return "\n" not in value and "\r" not in value
+
+
 def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
                           stopwords: tuple[str, ...] = (),
                           label_values: tuple[str, ...] | None = None,
@@ -62,7 +108,6 @@ def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
     def preprocessing_fn(inputs: dict[str, Any]) -> dict[str, Any]:
         """{'text'[, 'label', 'label_index']} -> {'token_ids', 'sequence_length'[, 'label']}."""
         import tensorflow as tf
-        import tensorflow_transform as tft
 
         text = tf.reshape(inputs[TEXT_KEY], [-1])
         ids = token_ids(text, cleaning, vocab, stopwords)
@@ -74,10 +119,7 @@ def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
         outputs = {TOKENS_KEY: truncate(ids, length, vocab.truncating).to_sparse(),
                    SEQUENCE_LENGTH_KEY: tf.fill(tf.shape(text), length)}
         if labelled and LABEL_INDEX_KEY in inputs:
-            label = tf.reshape(inputs[LABEL_KEY], [-1])
-            # The label names seen in train, kept as an asset for serving and inspection.
-            tft.vocabulary(label, vocab_filename=LABEL_VOCAB, reserved_tokens=label_values,
-                           name="label_vocabulary")
+            label_names(inputs[LABEL_KEY], label_values)
             outputs[LABEL_KEY] = tf.reshape(inputs[LABEL_INDEX_KEY], [-1])
         return outputs
 

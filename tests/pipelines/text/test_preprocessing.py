@@ -5,7 +5,7 @@ import pytest
 
 from tfpipe.pipelines.text.config import CleaningConfig, VocabConfig
 from tfpipe.pipelines.text.features import LABEL_VOCAB, VOCAB_NAME
-from tfpipe.pipelines.text.preprocessing import (frequency_threshold,
+from tfpipe.pipelines.text.preprocessing import (frequency_threshold, label_names,
                                                  make_preprocessing_fn)
 
 
@@ -100,3 +100,52 @@ def test_min_frequency_drops_rarer_train_tokens(tmp_path, min_frequency, expecte
     rows = rows_of(["a a a c", "c b"], ["x", "y"])
     _, output = analyze(rows, VocabConfig(min_frequency=min_frequency), tmp_path)
     assert [w.decode() for w in output.vocabulary_by_name(VOCAB_NAME)] == expected
+
+
+def analyzer_labels(fn, tmp_path) -> list[str]:
+    """Full labels of the Beam transforms AnalyzeDataset builds for `fn` (not run)."""
+    import apache_beam as beam
+    import tensorflow_transform.beam as tft_beam
+    from apache_beam.pipeline import PipelineVisitor
+    from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
+
+    from tfpipe.pipelines.text.features import raw_feature_spec
+
+    metadata = dataset_metadata.DatasetMetadata(
+        schema_utils.schema_from_feature_spec(raw_feature_spec("text")))
+    labels: list[str] = []
+
+    class Collect(PipelineVisitor):
+        def visit_transform(self, node):
+            labels.append(node.full_label)
+
+    root = beam.Pipeline()
+    with tft_beam.Context(temp_dir=str(tmp_path / "tft"), force_tf_compat_v1=False):
+        rows = root | beam.Create(rows_of(["a b"], ["x"]))
+        _ = (rows, metadata) | tft_beam.AnalyzeDataset(fn)
+    root.visit(Collect())
+    return labels
+
+
+def test_known_label_values_become_the_label_asset_without_an_analyzer(tmp_path):
+    rows = rows_of(["good film", "bad film", "fine"], ["pos", "neg", "meh"])
+    _, output = analyze(rows, VocabConfig(), tmp_path, label_values=("pos", "neg", "meh"))
+    assert output.vocabulary_by_name(LABEL_VOCAB) == [b"pos", b"neg", b"meh"]
+    assert output.vocabulary_size_by_name(LABEL_VOCAB) == 3
+    known = make_preprocessing_fn(CleaningConfig(), VocabConfig(), (), ("x",))
+    assert not [n for n in analyzer_labels(known, tmp_path) if "label_vocabulary" in n]
+
+
+def test_unknown_label_values_are_learned_by_a_vocabulary_analyzer(tmp_path):
+    unknown = make_preprocessing_fn(CleaningConfig(), VocabConfig(), (), None)
+    assert [n for n in analyzer_labels(unknown, tmp_path) if "label_vocabulary" in n]
+
+
+def test_labels_that_cannot_be_one_line_each_fall_back_to_the_analyzer(monkeypatch):
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    seen = {}
+    monkeypatch.setattr(tft, "vocabulary", lambda labels, **kw: seen.update(kw))
+    label_names(tf.constant(["a"]), ("a", "b\nc"))
+    assert seen["reserved_tokens"] == ("a", "b\nc")

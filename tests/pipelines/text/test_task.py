@@ -65,3 +65,16 @@ def test_class_names_follow_the_label_index_order(text):
     output = FakeTransformOutput(["a"], ["pos", "neg"])  # frequency order from tf.Transform
     assert text.class_names(output, {}) == ["neg", "pos"]
     assert text.class_names(output, {"label_values": "pos,neg"}) == ["pos", "neg"]
+
+
+def test_transform_params_fill_label_values_from_the_train_statistics(text):
+    stats = {"value_counts": {"label": {"pos": 5, "neg": 7, "10": 1}}}
+    assert text.transform_params({}, stats)["label_values"] == ["10", "neg", "pos"]
+    stats = {"value_counts": {"label": {"3": 5, "10": 7, "2": 1}}}
+    assert text.transform_params({}, stats)["label_values"] == ["2", "3", "10"]
+
+
+def test_transform_params_keep_configured_or_uncounted_labels(text):
+    stats = {"value_counts": {"label": {"a": 1, "b": 2}}}
+    assert text.transform_params({"label_values": "b,a"}, stats) == {"label_values": "b,a"}
+    assert text.transform_params({}, {"value_counts": {"label": None}}) == {}
