@@ -57,6 +57,8 @@ def test_sizes_match_the_datasets_and_splits_are_disjoint(tmp_path, fraction):
     assert sorted(train_x + validation_x) == [float(i) for i in range(200)]
     if fraction:
         assert 30 <= sizes["validation"] <= 90
+        # Declared for Keras, and checked by tf.data while iterating above.
+        assert int(validation.cardinality()) == -(-sizes["validation"] // 16)
     else:
         assert validation is None
 
