@@ -49,16 +49,34 @@ def SplitTrainEval(rows: Any, eval_fraction: float, seed: int) -> tuple[Any, Any
     return parts[0], parts[1]
 
 
+class DistinctLabels(beam.CombineFn):
+    """The distinct labels of rows, ordered like infer_label_values; () when none."""
+
+    def create_accumulator(self) -> set[str]:
+        """No labels yet."""
+        return set()
+
+    def add_input(self, labels: set[str], row: Row) -> set[str]:
+        """Add one row's label."""
+        labels.add(row.label)
+        return labels
+
+    def merge_accumulators(self, accumulators: Iterable[set[str]]) -> set[str]:
+        """Union of label sets."""
+        return set().union(*accumulators)
+
+    def extract_output(self, labels: set[str]) -> tuple[str, ...]:
+        """The label set in label-index order."""
+        return infer_label_values(labels) if labels else ()
+
+
 @beam.ptransform_fn
 def LabelValues(train_rows: Any, configured: tuple[str, ...] | None) -> Any:
     """A singleton PCollection with the label set: configured, or inferred from train."""
     if configured:
         return train_rows.pipeline | "Configured" >> beam.Create([tuple(configured)])
-    return (train_rows
-            | "Labels" >> beam.Map(lambda row: row.label)
-            | "Distinct" >> beam.Distinct()
-            | "Collect" >> beam.combiners.ToList()
-            | "Sort" >> beam.Map(lambda labels: infer_label_values(labels) if labels else ()))
+    # One combine instead of Map + Distinct + ToList + Map: each Beam stage costs ~0.1 s.
+    return train_rows | "Distinct" >> beam.CombineGlobally(DistinctLabels())
 
 
 class _CheckLabel(beam.DoFn):

@@ -64,3 +64,23 @@ def _pairs():
     import apache_beam as beam
 
     return beam.Map(lambda e: (e["text"], e["label_index"]))
+
+
+def test_distinct_labels_are_ordered_like_the_label_index():
+    from tfpipe.pipelines.text.beam_ingest import DistinctLabels
+    from tfpipe.pipelines.text.readers import Row
+
+    fn = DistinctLabels()
+    rows = [Row("t", label, "a.tsv", n) for n, label in enumerate(["10", "2", "10", "3"])]
+    parts = [fn.add_input(fn.create_accumulator(), row) for row in rows]
+    assert fn.extract_output(fn.merge_accumulators(parts)) == ("2", "3", "10")
+    assert fn.extract_output(fn.create_accumulator()) == ()
+
+
+def test_labels_inferred_from_an_empty_train_split_are_empty():
+    import apache_beam as beam
+
+    from tfpipe.pipelines.text.beam_ingest import LabelValues
+
+    with TestPipeline() as root:
+        assert_that(root | beam.Create([]) | LabelValues(None), equal_to([()]))
