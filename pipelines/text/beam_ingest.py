@@ -11,6 +11,7 @@ from tfpipe.pipelines.text.split import (EVAL, TRAIN, assign_split, check_label,
                                          infer_label_values, label_index)
 
 ROWS = "rows"
+EXAMPLES = "examples"
 QUARANTINE = "quarantine"
 
 
@@ -80,7 +81,7 @@ def LabelValues(train_rows: Any, configured: tuple[str, ...] | None) -> Any:
 
 
 class _CheckLabel(beam.DoFn):
-    """Keep rows whose label is in the set; quarantine the others."""
+    """Rows whose label is in the set as example dicts; quarantine the others."""
 
     def process(self, row: Row, label_values: tuple[str, ...]) -> Iterator[Any]:
         """Check one row."""
@@ -88,15 +89,16 @@ class _CheckLabel(beam.DoFn):
         if isinstance(checked, Quarantined):
             yield beam.pvalue.TaggedOutput(QUARANTINE, checked)
         else:
-            yield checked
+            yield row_to_example(checked, label_values)
 
 
 @beam.ptransform_fn
 def CheckLabels(rows: Any, label_values: Any) -> dict[str, Any]:
-    """Rows to {'rows', 'quarantine'} against the singleton label set."""
+    """Rows to {'examples', 'quarantine'} against the singleton label set."""
     results = rows | "Check" >> beam.ParDo(
-        _CheckLabel(), beam.pvalue.AsSingleton(label_values)).with_outputs(QUARANTINE, main=ROWS)
-    return {ROWS: results[ROWS], QUARANTINE: results[QUARANTINE]}
+        _CheckLabel(), beam.pvalue.AsSingleton(label_values)).with_outputs(QUARANTINE,
+                                                                           main=EXAMPLES)
+    return {EXAMPLES: results[EXAMPLES], QUARANTINE: results[QUARANTINE]}
 
 
 def row_to_example(row: Row, label_values: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -117,17 +119,17 @@ def IngestText(pbegin: Any, files: list[str],
     read = pbegin | "Read" >> ReadRecords(files, read_fn)
     train, eval_ = read[ROWS] | "Split" >> SplitTrainEval(eval_fraction, seed)
     rejects = [read[QUARANTINE]]
-    labels = None
     if labelled:
         labels = train | "LabelValues" >> LabelValues(label_values)
         checked_train = train | "CheckTrainLabels" >> CheckLabels(labels)
         checked_eval = eval_ | "CheckEvalLabels" >> CheckLabels(labels)
-        train, eval_ = checked_train[ROWS], checked_eval[ROWS]
+        examples = {TRAIN: checked_train[EXAMPLES], EVAL: checked_eval[EXAMPLES]}
         rejects += [checked_train[QUARANTINE], checked_eval[QUARANTINE]]
-    side = beam.pvalue.AsSingleton(labels) if labels is not None else None
+    else:
+        examples = {TRAIN: train | "TrainExamples" >> beam.Map(row_to_example),
+                    EVAL: eval_ | "EvalExamples" >> beam.Map(row_to_example)}
     return {
-        TRAIN: train | "TrainExamples" >> beam.Map(row_to_example, side),
-        EVAL: eval_ | "EvalExamples" >> beam.Map(row_to_example, side),
+        **examples,
         QUARANTINE: (rejects | "AllQuarantine" >> beam.Flatten()
                      | "QuarantineDicts" >> beam.Map(lambda q: q.to_json())),
     }

@@ -66,6 +66,18 @@ def _pairs():
     return beam.Map(lambda e: (e["text"], e["label_index"]))
 
 
+def test_unlabelled_ingest_keeps_only_the_text(tmp_path):
+    import apache_beam as beam
+
+    from tfpipe.pipelines.text.readers import read_corpus_file
+
+    path = tmp_path / "c.txt"
+    path.write_text("first line\nsecond line\n")
+    with TestPipeline() as pipeline:
+        out = pipeline | IngestText([str(path)], read_corpus_file, 0.01, 0, False)
+        both = (out["train"], out["eval"]) | beam.Flatten()
+        assert_that(both, equal_to([{"text": "first line"}, {"text": "second line"}]))
+
 def test_distinct_labels_are_ordered_like_the_label_index():
     from tfpipe.pipelines.text.beam_ingest import DistinctLabels
     from tfpipe.pipelines.text.readers import Row
