@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -13,14 +14,22 @@ EXAMPLES_SIGNATURE = "serving_examples"
 KERAS_MODEL_FILE = os.path.join("assets.extra", "model.keras")
 
 
-def transform_function(tft_output: Any) -> tuple[Any, Any]:
-    """The tf.Transform layer as a tf.function, and the objects a SavedModel must track for it."""
+def transform_function(tft_output: Any) -> tuple[Callable[[dict], dict], Any]:
+    """The tf.Transform layer behind one tf.function, and the objects a SavedModel must track."""
     layer = tft_output.transform_features_layer()
+    # Autograph is off: tf.Transform's graph code has no tensor-dependent Python control flow,
+    # and converting it costs seconds. The returned plain function keeps the tf.function off
+    # the module, where tf.saved_model.save would trace it again.
+    traced = tf.function(layer, autograph=False)
+
+    def transform(features: dict[str, Any]) -> dict[str, Any]:
+        """Raw features to transformed features."""
+        return traced(features)
+
     # Tracking the tf-keras layer itself makes tf.saved_model.save retrace it, with autograph,
     # for a Keras default signature nothing calls; its loader's objects (tables, vocabulary
-    # assets) are all the signatures need. Autograph is off because tf.Transform's graph code
-    # has no tensor-dependent Python control flow, and converting it costs seconds.
-    return tf.function(layer, autograph=False), layer._saved_model_loader_tracked_dict
+    # assets) are all the signatures need.
+    return transform, layer._saved_model_loader_tracked_dict
 
 
 def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,

@@ -185,7 +185,7 @@ def extra_signatures(serving: Any, tft_output: Any, params: dict[str, Any]) -> d
 
     generate = make_generate_fn(serving.model, serving.transform, _vocabulary(tft_output),
                                 settings(params).vocab.oov_buckets)
-    serving.generate = generate
+    # Only the signature is exported: a tf.function attribute would be traced again on save.
     return {GENERATE_SIGNATURE: generate.get_concrete_function()}
 
 

@@ -54,7 +54,7 @@ def make_generate_fn(model: Any, transform: Callable[[dict[str, Any]], dict[str,
 
         return tf.cond(temperature > 0.0, sample, lambda: greedy)
 
-    @tf.function(input_signature=generation_signature_spec())
+    @tf.function(input_signature=generation_signature_spec(), autograph=False)
     def generate(seed_text: Any, num_words: Any, temperature: Any, seed: Any
                  ) -> dict[str, Any]:
         """Seed text plus num_words generated words."""
