@@ -65,17 +65,28 @@ def test_examples_signature_matches_serving_default(exported):
     np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, rtol=1e-5)
 
 
-def test_transform_is_not_saved_as_a_keras_model(exported):
-    # Saving the tf-keras transform layer as a Keras object retraces it (seconds) for a
-    # signature nothing uses; only its tables and assets belong in the SavedModel.
+def object_graph(path: str):
+    """The SavedModel's object graph proto."""
     from tensorflow.core.protobuf import saved_model_pb2
 
-    path, _, _ = exported
     proto = saved_model_pb2.SavedModel()
     with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
         proto.ParseFromString(handle.read())
-    identifiers = {node.user_object.identifier
-                   for node in proto.meta_graphs[0].object_graph_def.nodes
+    return proto.meta_graphs[0].object_graph_def
+
+
+def test_transform_is_not_saved_as_a_keras_model(exported):
+    # Saving the tf-keras transform layer as a Keras object retraces it (seconds) for a
+    # signature nothing uses; only its tables and assets belong in the SavedModel.
+    path, _, _ = exported
+    identifiers = {node.user_object.identifier for node in object_graph(path).nodes
                    if node.WhichOneof("kind") == "user_object"}
     assert not any(i.startswith("_tf_keras") for i in identifiers), identifiers
     assert os.path.isfile(os.path.join(path, export.KERAS_MODEL_FILE))
+
+
+def test_root_holds_no_functions_that_save_would_trace_again(exported):
+    path, _, _ = exported
+    root = object_graph(path).nodes[0]
+    assert sorted(c.local_name for c in root.children) == ["model", "signatures",
+                                                           "transform_resources"]
