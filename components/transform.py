@@ -43,9 +43,9 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
                         | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn))
         _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(transform_graph.uri)
         for split in SPLITS:
-            (data, metadata) = ((sources[split], transform_fn)
-                                | f"Transform{split}" >> tft_beam.TransformDataset(
-                                    output_record_batches=True))
+            (data, _) = ((sources[split], transform_fn)
+                         | f"Transform{split}" >> tft_beam.TransformDataset(
+                             output_record_batches=True))
             _ = (data
                  | f"Encode{split}" >> beam.FlatMap(_encode_batch)
                  | f"Write{split}" >> beam.io.WriteToTFRecord(

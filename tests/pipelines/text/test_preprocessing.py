@@ -11,7 +11,6 @@ from tfpipe.pipelines.text.preprocessing import (frequency_threshold, label_name
 
 def analyze(rows, vocab, tmp_path, label_values=None):
     """Fit the preprocessing_fn on rows; return (transformed rows, TFTransformOutput)."""
-    import tensorflow as tf
     import tensorflow_transform as tft
     import tensorflow_transform.beam as tft_beam
     from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
