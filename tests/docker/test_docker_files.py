@@ -49,6 +49,6 @@ def test_pipeline_image_runs_the_console_script():
         dockerfile = handle.read()
     assert 'ENTRYPOINT ["tfpipe"]' in dockerfile
     with open(os.path.join(ROOT, "setup.py"), encoding="utf-8") as handle:
-        assert "tfpipe=tfpipe.pipelines.cli:main" in handle.read()
+        assert "tfpipe=tfpipe.pipelines.cli:entry" in handle.read()
     for folder in ("components", "pipelines", "schemas", "tfpipe"):
         assert f"COPY {folder} ./{folder}" in dockerfile
