@@ -1,15 +1,19 @@
-"""MLflow tracking in a spawned process, so MLflow's import and store set-up overlap the run.
+"""MLflow tracking in a child process, so MLflow's import and store set-up overlap the run.
 
 The parent sends plain events over a pipe and never imports MLflow. It waits for the
 child's acknowledgement of the parent run at the first component, so a bad tracking URI
 still stops the pipeline before its second component, and for every record at the end,
-so the run id and registered model in the summary are final.
+so the run id and registered model in the summary are final. The child is a fresh
+`python -m` of this module, not a multiprocessing spawn, so a caller's script without a
+`__main__` guard is never re-imported.
 """
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
 import sys
 import traceback
+from multiprocessing.connection import Connection
 from typing import Any
 
 from tfpipe.pipelines.config import RunPaths
@@ -21,23 +25,24 @@ class TrackingFailed(TfpipeError):
     """MLflow could not record the run; names the tracking URI and MLflow's error."""
 
 
-def serve(connection: Any, tracker: MlflowTracker) -> None:
-    """Child loop: apply each (method, argument) to the tracker; report the outcome."""
+def serve(requests: Connection, replies: Connection) -> None:
+    """Child loop: take the tracker, apply each (method, argument) to it; report the outcome."""
     try:
-        for method, argument in iter(connection.recv, None):
+        tracker: MlflowTracker = requests.recv()
+        for method, argument in iter(requests.recv, None):
             if method == "start":
                 tracker.start()
-                connection.send(("started", tracker.run_id))
+                replies.send(("started", tracker.run_id))
             elif method == "fail":
                 tracker.fail(argument)
             else:
                 getattr(tracker, method)(argument)
-        connection.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
+        replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        connection.send(("error", detail))
+        replies.send(("error", detail))
     finally:
-        connection.close()
+        replies.close()
 
 
 class BackgroundTracker:
@@ -49,19 +54,24 @@ class BackgroundTracker:
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
         self._tracker = MlflowTracker(paths, experiment_name, task, config, data)
-        self._connection: Any = None
-        self._process: Any = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
+        self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        """Spawn the child and ask it to open the parent run; does not wait."""
-        context = multiprocessing.get_context("spawn")  # never fork a process holding TF
-        parent, child = context.Pipe()
-        self._process = context.Process(target=serve, args=(child, self._tracker),
-                                        name="tfpipe-mlflow", daemon=True)
-        self._process.start()
-        child.close()
-        self._connection = parent
-        self._send("start", None)
+        """Start the child and ask it to open the parent run; does not wait."""
+        child_reads, parent_writes = os.pipe()
+        parent_reads, child_writes = os.pipe()
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(child_reads), str(child_writes)],
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, env=environment)
+        os.close(child_reads)
+        os.close(child_writes)
+        self._requests = Connection(parent_writes, readable=False)
+        self._replies = Connection(parent_reads, writable=False)
+        self._send(self._tracker)
+        self._send(("start", None))
 
     def record_component(self, event: ComponentEvent) -> None:
         """Queue one component's record; the first call waits until the parent run is open."""
@@ -70,25 +80,25 @@ class BackgroundTracker:
             if kind != "started":
                 self._fail_with(value)
             self.run_id = value
-        self._send("record_component", event)
+        self._send(("record_component", event))
 
     def finish(self, end: RunEnd) -> None:
         """Close the parent run and wait until every record is written."""
-        self._send("finish", end)
+        self._send(("finish", end))
         self._close()
 
     def fail(self, message: str) -> None:
         """Mark the parent run failed, if the child is still there to do it."""
-        if self._connection is None:
+        if self._requests is None:
             return
         try:
-            self._send("fail", message)
+            self._send(("fail", message))
             self._close()
         except TrackingFailed as error:  # never hide the pipeline's own error
             print(f"warning: could not record the failure in MLflow: {error}", file=sys.stderr)
 
     def _close(self) -> None:
-        self._send_raw(None)
+        self._send(None)
         kind, value = self._receive()
         while kind == "started":
             self.run_id = value
@@ -96,41 +106,40 @@ class BackgroundTracker:
         if kind != "done":
             self._fail_with(value)
         self.run_id, self.registered = value["run_id"], value["registered"]
-        self._connection.close()
-        self._connection = None
-        self._process.join()
+        self._disconnect()
+        self._process.wait()
 
-    def _send(self, method: str, argument: Any) -> None:
-        self._send_raw((method, argument))
-
-    def _send_raw(self, message: Any) -> None:
+    def _send(self, message: Any) -> None:
         try:
-            self._connection.send(message)
-        except (BrokenPipeError, OSError):
-            self._fail_with(self._drain())
+            self._requests.send(message)
+        except OSError:  # the child is gone; its last words say why
+            kind, value = self._receive()
+            self._fail_with(value if kind == "error" else self._exited())
 
     def _receive(self) -> tuple[str, Any]:
         try:
-            return self._connection.recv()
+            return self._replies.recv()
         except (EOFError, OSError):
-            return ("error", f"the tracking process exited with code {self._exit_code()}")
+            return ("error", self._exited())
 
-    def _drain(self) -> str:
-        """The child's last message after a broken pipe, or how it exited."""
+    def _exited(self) -> str:
         try:
-            while True:
-                kind, value = self._connection.recv()
-                if kind == "error":
-                    return value
-        except (EOFError, OSError):
-            return f"the tracking process exited with code {self._exit_code()}"
+            code = self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        return f"the tracking process exited with code {code}"
 
-    def _exit_code(self) -> Any:
-        self._process.join(timeout=5)
-        return self._process.exitcode
+    def _disconnect(self) -> None:
+        for connection in (self._requests, self._replies):
+            if connection is not None:
+                connection.close()
+        self._requests = self._replies = None
 
     def _fail_with(self, detail: str) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._disconnect()
         raise TrackingFailed(f"MLflow tracking at {self.tracking_uri} failed: {detail}")
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]),
+                                                                   readable=False))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 from tfpipe.pipelines.config import run_paths
@@ -50,7 +52,7 @@ def test_child_writes_parent_and_nested_runs_and_reports_the_run_id(tmp_path):
     assert [c.info.run_name for c in children] == ["evaluate"]
     history = client.get_metric_history(children[0].info.run_id, "loss")
     assert [(m.step, m.value) for m in history] == [(0, 3.0), (1, 2.0)]
-    assert not tracker._process.is_alive()
+    assert tracker._process.poll() == 0
 
 
 def test_a_bad_tracking_uri_stops_the_run_at_the_first_component(tmp_path):
@@ -71,11 +73,31 @@ def test_a_failed_pipeline_marks_the_parent_run_failed(tmp_path):
     assert run.data.tags["tfpipe.error"] == "component ingest failed: bad row 3"
 
 
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_child(tmp_path):
+    script = tmp_path / "pipeline_script.py"
+    script.write_text(
+        "import sys\n"
+        "from tfpipe.pipelines.config import run_paths\n"
+        "from tfpipe.pipelines.tracking import RunEnd\n"
+        "from tfpipe.pipelines.tracking_process import BackgroundTracker\n"
+        "print('script body ran', file=sys.stderr)\n"
+        f"paths = run_paths({str(tmp_path / 'w')!r}, {{}})\n"
+        "tracker = BackgroundTracker(paths, 'demo', 'text', {}, 'data')\n"
+        "tracker.start()\n"
+        "tracker.finish(RunEnd(seconds=1.0))\n"
+        "print(tracker.run_id)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("script body ran") == 1
+    assert len(done.stdout.strip()) == 32  # an MLflow run id
+
+
 def test_a_killed_child_is_reported_not_waited_for(tmp_path):
     tracker = tracker_for(str(tmp_path / "w"))
     tracker.start()
     tracker._process.kill()
-    tracker._process.join()
+    tracker._process.wait()
     with pytest.raises(TrackingFailed, match="exited with code"):
         tracker.record_component(evaluate_event(tmp_path))
     assert os.path.isdir(tmp_path / "artifacts")  # the pipeline's own files are untouched
