@@ -140,6 +140,12 @@ class BackgroundTracker:
         raise TrackingFailed(f"MLflow tracking at {self.tracking_uri} failed: {detail}")
 
 
+def main(argv: list[str]) -> None:
+    """Child entry point: serve over the two inherited pipe descriptors, then exit at once."""
+    serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
+    sys.stderr.flush()
+    os._exit(0)  # every record is committed; tearing MLflow's modules down would take ~1 s
+
+
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]),
-                                                                   readable=False))
+    main(sys.argv[1:])
