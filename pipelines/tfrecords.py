@@ -23,24 +23,71 @@ def split_files(root: str, split: str) -> list[str]:
     return files
 
 
-def to_example(values: dict[str, Any]) -> bytes:
-    """Serialize a dict of scalars, lists or arrays as a tf.Example."""
-    import tensorflow as tf
+_MASK64 = (1 << 64) - 1
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_ONE_BYTE = [bytes((i,)) for i in range(128)]
+_SHIFTS = np.arange(0, 64, 7, dtype=np.uint64)
 
-    feature = {}
-    for name, value in values.items():
-        array = np.asarray(value)
-        if array.dtype.kind in "SUO" or isinstance(value, (bytes, str)):
-            items = [v.encode("utf-8") if isinstance(v, str) else bytes(v)
-                     for v in np.ravel(array).tolist()]
-            feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=items))
-        elif array.dtype.kind in "iub":
-            feature[name] = tf.train.Feature(
-                int64_list=tf.train.Int64List(value=np.ravel(array).astype("int64")))
-        else:
-            feature[name] = tf.train.Feature(
-                float_list=tf.train.FloatList(value=np.ravel(array).astype("float32")))
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+def _varint(n: int) -> bytes:
+    """Protobuf varint of n, negatives as their 64-bit two's complement (10 bytes)."""
+    if 0 <= n < 128:
+        return _ONE_BYTE[n]
+    n &= _MASK64
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _packed_varints(ints: np.ndarray) -> bytes:
+    """Concatenated varints of an int64 array, vectorized for long arrays."""
+    if ints.size <= 8:
+        return b"".join(_varint(n) for n in ints.tolist())
+    u = ints.view(np.uint64)
+    top = int(u.max())
+    if top < 128:
+        return u.astype(np.uint8).tobytes()
+    shifted = u[:, None] >> _SHIFTS[:(top.bit_length() + 6) // 7]
+    keep = shifted != 0
+    keep[:, 0] = True
+    groups = shifted.astype(np.uint8) & 0x7F
+    groups[:, :-1] |= keep[:, 1:].view(np.uint8) << 7
+    return groups[keep].tobytes()
+
+
+def _field(tag: int, payload: bytes) -> bytes:
+    """A length-delimited field: one-byte tag, varint length, payload."""
+    return _ONE_BYTE[tag] + _varint(len(payload)) + payload
+
+
+def _feature(value: Any) -> bytes:
+    """One tf.train.Feature message: bytes_list=1, float_list=2 or int64_list=3."""
+    if type(value) is bytes:  # fast paths; trailing NULs dropped as np.asarray(...).tolist() does
+        return _field(0x0A, _field(0x0A, value.rstrip(b"\0")))
+    if type(value) is str:
+        return _field(0x0A, _field(0x0A, value.rstrip("\0").encode("utf-8")))
+    if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
+        return _field(0x1A, _field(0x0A, _varint(value)))
+    array = np.asarray(value)
+    if array.dtype.kind in "SUO" or isinstance(value, (bytes, str)):
+        items = [v.encode("utf-8") if isinstance(v, str) else bytes(v)
+                 for v in np.ravel(array).tolist()]
+        return _field(0x0A, b"".join(_field(0x0A, item) for item in items))
+    if array.dtype.kind in "iub":
+        ints = np.ravel(array).astype("int64")
+        return _field(0x1A, _field(0x0A, _packed_varints(ints)) if ints.size else b"")
+    floats = np.ravel(array).astype("<f4")
+    return _field(0x12, _field(0x0A, floats.tobytes()) if floats.size else b"")
+
+
+def to_example(values: dict[str, Any]) -> bytes:
+    """Serialize a dict of scalars, lists or arrays as a tf.Example, without TensorFlow."""
+    entries = [_field(0x0A, _field(0x0A, name.encode("utf-8")) + _field(0x12, _feature(value)))
+               for name, value in values.items()]
+    return _field(0x0A, b"".join(entries))
 
 
 def dataset(files: list[str], spec: dict[str, Any], batch_size: int) -> Any:
