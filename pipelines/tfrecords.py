@@ -63,19 +63,23 @@ def _field(tag: int, payload: bytes) -> bytes:
     return _ONE_BYTE[tag] + _varint(len(payload)) + payload
 
 
+def _utf8(value: str | bytes) -> bytes:
+    """bytes as they are, str as UTF-8."""
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
 def _feature(value: Any) -> bytes:
     """One tf.train.Feature message: bytes_list=1, float_list=2 or int64_list=3."""
-    if type(value) is bytes:  # fast paths; trailing NULs dropped as np.asarray(...).tolist() does
-        return _field(0x0A, _field(0x0A, value.rstrip(b"\0")))
-    if type(value) is str:
-        return _field(0x0A, _field(0x0A, value.rstrip("\0").encode("utf-8")))
+    if isinstance(value, (bytes, str)):
+        value = [value]
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (bytes, str)) for v in value):  # not via numpy, which drops end NULs
+        return _field(0x0A, b"".join(_field(0x0A, _utf8(v)) for v in value))
     if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
         return _field(0x1A, _field(0x0A, _varint(value)))
     array = np.asarray(value)
     if array.dtype.kind in "SUO" or isinstance(value, (bytes, str)):
-        items = [v.encode("utf-8") if isinstance(v, str) else bytes(v)
-                 for v in np.ravel(array).tolist()]
-        return _field(0x0A, b"".join(_field(0x0A, item) for item in items))
+        return _field(0x0A, b"".join(_field(0x0A, _utf8(v)) for v in np.ravel(array).tolist()))
     if array.dtype.kind in "iub":
         ints = np.ravel(array).astype("int64")
         return _field(0x1A, _field(0x0A, _packed_varints(ints)) if ints.size else b"")
