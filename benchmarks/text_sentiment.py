@@ -3,7 +3,7 @@
 Prints one JSON document: seconds per component, rows per second through ingest and
 transform, total time against the same model trained the book's way, peak memory.
 
-    .venv/bin/python benchmarks/text_sentiment.py [--workdir DIR]
+    .venv/bin/python benchmarks/text_sentiment.py [--workdir DIR] [--set KEY=VALUE ...]
 """
 from __future__ import annotations
 
@@ -62,20 +62,24 @@ def main() -> None:
     """Run the pipeline cold and cached, then the plain script; print one JSON document."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra config for both the pipeline and the plain script, "
+                        "e.g. model=bilstm")
     args = parser.parse_args()
+    settings = SETTINGS + args.sets
     data = os.path.join(SHARED_DATA, "text", "sentiment")
     if not os.path.isdir(data):
         sys.exit(f"sentiment data not found at {data}: the shared data folder must sit beside "
                  "the repository")
     workdir = args.workdir or tempfile.mkdtemp(prefix="tfpipe-bench-text-")
     command = [os.path.join(BIN, "tfpipe"), "run", "text", "--data", data, "--workdir",
-               workdir, "--json", "--quiet", *sum((["--set", s] for s in SETTINGS), [])]
+               workdir, "--json", "--quiet", *sum((["--set", s] for s in settings), [])]
     cold = timed(command)
     result = last_json_line(cold["stdout"])
     cached = timed(command)
     from tfpipe.pipelines.run import prepare_config
 
-    config = prepare_config("text", None, SETTINGS)
+    config = prepare_config("text", None, settings)
     ingest = _artifact(workdir, "ingest")["report"]["metrics"]
     epochs = _artifact(workdir, "train")["report"]["summary"]["epochs_run"]
     length = _sequence_length(workdir)
@@ -89,6 +93,7 @@ def main() -> None:
     transformed = ingest["train_examples"] + ingest["eval_examples"]
     report = {
         "benchmark": "text_sentiment",
+        "settings": settings,
         "machine": machine(),
         "seconds_per_component": {k: v for k, v in seconds.items() if k != "total"},
         "rows": {"input": rows_in, "train": ingest["train_examples"],
