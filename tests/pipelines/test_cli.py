@@ -75,7 +75,7 @@ def test_bad_config_value_names_the_key(tmp_path, capsys):
     assert code == 2 and "model='transformer'" in err
 
 
-def test_console_script_keeps_output_and_exit_code_despite_skipping_teardown(
+def test_console_script_keeps_output_and_exit_code_with_its_fast_exit(
         tmp_path, tiny_series_csv):
     import json
 
