@@ -5,6 +5,10 @@ functions below. Its `__init__` must not import TensorFlow, Beam or MLflow at im
 the runner loads it for every cache check. `precheck`, `resolve_config`, `transform_params`,
 `serving_features`, `serving_constants` and `example_signature_spec` are optional (no check;
 config as is; params as is; identity; none; the serving inputs' raw features).
+
+`model_inputs`, `model_label`, `serving_features` and `serving_outputs` are traced by
+tf.data and tf.function without autograph: they must not branch in Python on tensor values
+(use tf.cond / tf.where); a hook that does fails when the model is built or exported.
 """
 from __future__ import annotations
 
