@@ -4,7 +4,7 @@ The parent sends plain events over a pipe and never imports MLflow. It waits for
 child's acknowledgement of the parent run at the first component, so a bad tracking URI
 still stops the pipeline before its second component, and for every record at the end,
 so the run id and registered model in the summary are final. The child is a fresh
-`python -m` of this module, not a multiprocessing spawn, so a caller's script without a
+interpreter running `main`, not a multiprocessing spawn, so a caller's script without a
 `__main__` guard is never re-imported.
 """
 from __future__ import annotations
@@ -19,6 +19,12 @@ from typing import Any
 from tfpipe.pipelines.config import RunPaths
 from tfpipe.pipelines.errors import TfpipeError
 from tfpipe.pipelines.tracking import ComponentEvent, MlflowTracker, RunEnd
+
+
+# The child drops the working directory from sys.path before importing tfpipe: in a
+# checkout, the top-level tfpipe/ folder (only __init__.py) would shadow the installed package.
+CHILD_COMMAND = ("import sys; sys.path.pop(0); "
+                 "from tfpipe.pipelines.tracking_process import main; main(sys.argv[1:])")
 
 
 class TrackingFailed(TfpipeError):
@@ -62,10 +68,9 @@ class BackgroundTracker:
         """Start the child and ask it to open the parent run; does not wait."""
         child_reads, parent_writes = os.pipe()
         parent_reads, child_writes = os.pipe()
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(child_reads), str(child_writes)],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, env=environment)
+            [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL)
         os.close(child_reads)
         os.close(child_writes)
         self._requests = Connection(parent_writes, readable=False)
@@ -146,6 +151,3 @@ def main(argv: list[str]) -> None:
     sys.stderr.flush()
     os._exit(0)  # every record is committed; tearing MLflow's modules down would take ~1 s
 
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -1,7 +1,6 @@
 """to_example: hand-encoded tf.Example bytes match what tf.train builds, without TensorFlow."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
@@ -147,5 +146,5 @@ def test_encoding_does_not_import_tensorflow():
             "'image': np.zeros(784, 'uint8'), 'w': [0.5], 'n': [-1] * 20}); "
             "import sys; print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONPATH": ""})
+                         check=True, cwd="/")  # a checkout's tfpipe/ would shadow the install
     assert out.stdout.strip() == "False"
