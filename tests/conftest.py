@@ -1,7 +1,11 @@
 """Shared fixtures: tiny series made here, the shared data folder when present."""
 from __future__ import annotations
 
+import ast
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -34,3 +38,17 @@ def shared_data() -> str:
     if not os.path.isdir(SHARED_DATA):
         pytest.skip(f"shared datasets not found at {SHARED_DATA} (they live beside the repo)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def modules_loaded_after() -> Callable[[str, tuple[str, ...]], list[str]]:
+    """Which of `names` a fresh interpreter has imported after running `code`."""
+
+    def check(code: str, names: tuple[str, ...]) -> list[str]:
+        probe = f"{code}\nimport sys\nprint([m for m in {names!r} if m in sys.modules])"
+        # Run from /: a checkout's top-level tfpipe/ folder would shadow the installed package.
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                             check=True, cwd="/")
+        return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+    return check
