@@ -27,7 +27,7 @@ class PushRefused(TfpipeError):
     """The model failed validation and was not pushed."""
 
 
-@component
+@component(publishes=True)
 def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
          model_name: Parameter[str], serving_dir: Parameter[str], examples: Input[Examples],
          model: Input[Model], evaluation: Input[ModelEvaluation],

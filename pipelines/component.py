@@ -70,13 +70,22 @@ class ComponentSpec:
     params: tuple[str, ...]
     data_params: tuple[str, ...]
     wants_context: bool
+    publishes: bool = False  # writes outside the artifact store (push: the serving path)
 
     def __call__(self, **kwargs: Any) -> Report | None:
         return self.fn(**kwargs)
 
 
-def component(fn: Callable[..., Report | None]) -> ComponentSpec:
-    """Turn a typed function into a component spec."""
+def component(fn: Callable[..., Report | None] | None = None, *,
+              publishes: bool = False) -> Any:
+    """Turn a typed function into a component spec: `@component` or `@component(publishes=True)`."""
+    if fn is None:
+        return lambda decorated: _spec(decorated, publishes)
+    return _spec(fn, publishes)
+
+
+def _spec(fn: Callable[..., Report | None], publishes: bool) -> ComponentSpec:
+    """The spec of one typed component function."""
     hints = get_type_hints(fn, include_extras=True)
     inputs: dict[str, type[Artifact]] = {}
     outputs: dict[str, type[Artifact]] = {}
@@ -103,4 +112,4 @@ def component(fn: Callable[..., Report | None]) -> ComponentSpec:
             params.append(name)
     return ComponentSpec(name=fn.__name__, fn=fn, inputs=inputs, outputs=outputs,
                          params=tuple(params), data_params=tuple(data),
-                         wants_context=wants_context)
+                         wants_context=wants_context, publishes=publishes)

@@ -47,6 +47,8 @@ class RunHook(Protocol):
 
     def pipeline_started(self, state: RunState) -> None: ...
 
+    def component_starting(self, state: RunState, node: Node) -> None: ...
+
     def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None: ...
 
     def pipeline_finished(self, state: RunState, seconds: float) -> None: ...
@@ -75,6 +77,8 @@ class LocalRunner:
         try:
             for index, node in enumerate(nodes, start=1):
                 self._say(f"[{index}/{len(nodes)}] {node.name}")
+                for hook in self.hooks:
+                    hook.component_starting(state, node)
                 outcome = self._run_node(state, node)
                 state.outcomes[node.name] = outcome
                 verb = "cached" if outcome.cached else f"ran ({outcome.reason})"

@@ -77,6 +77,9 @@ class MlflowTracker:
         self.run_id = run.info.run_id
         self._log_params(self.run_id, {**self.config, "data": self.data})
 
+    def confirm(self, wait: bool) -> None:
+        """Nothing to wait for: `start` opened the parent run or raised."""
+
     def record_component(self, event: ComponentEvent) -> None:
         """A nested run with the component's params, metrics, per-epoch history and plots."""
         from mlflow.entities import Metric

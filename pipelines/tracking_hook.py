@@ -16,6 +16,8 @@ class Tracker(Protocol):
 
     def start(self) -> None: ...
 
+    def confirm(self, wait: bool) -> None: ...
+
     def record_component(self, event: ComponentEvent) -> None: ...
 
     def finish(self, end: RunEnd) -> None: ...
@@ -49,6 +51,12 @@ class TrackingHook:
     def pipeline_started(self, state: RunState) -> None:
         """Open the tracker's parent run."""
         self.tracker.start()
+
+    def component_starting(self, state: RunState, node: Node) -> None:
+        """Stop on a tracker failure; before a publishing component, wait for the parent run."""
+        # Waiting only there keeps MLflow's start-up off the critical path, and a run whose
+        # tracking fails still publishes nothing; its finished artifacts stay cached.
+        self.tracker.confirm(wait=node.component.publishes)
 
     def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None:
         """Record one component."""

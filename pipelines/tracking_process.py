@@ -1,11 +1,11 @@
 """MLflow tracking in a child process, so MLflow's import and store set-up overlap the run.
 
-The parent sends plain events over a pipe and never imports MLflow. It waits for the
-child's acknowledgement of the parent run at the first component, so a bad tracking URI
-still stops the pipeline before its second component, and for every record at the end,
-so the run id and registered model in the summary are final. The child is a fresh
-interpreter running `main`, not a multiprocessing spawn, so a caller's script without a
-`__main__` guard is never re-imported.
+The parent sends plain events over a pipe and never imports MLflow. Before each component
+it checks, without waiting, whether the child has failed; before a publishing component
+(push) it waits for the child's acknowledgement of the parent run, so a run whose tracking
+fails never publishes. At the end it waits for every record, so the run id and registered
+model in the summary are final. The child is a fresh interpreter running `main`, not a
+multiprocessing spawn, so a caller's script without a `__main__` guard is never re-imported.
 """
 from __future__ import annotations
 
@@ -78,13 +78,18 @@ class BackgroundTracker:
         self._send(self._tracker)
         self._send(("start", None))
 
-    def record_component(self, event: ComponentEvent) -> None:
-        """Queue one component's record; the first call waits until the parent run is open."""
-        if not self.run_id:
+    def confirm(self, wait: bool) -> None:
+        """Raise TrackingFailed if the child has failed; with `wait`, until the run is open."""
+        # After "started" the child only speaks to report an error (or exits), so a pending
+        # message or end of file here is always a failure.
+        while (wait and not self.run_id) or self._replies.poll():
             kind, value = self._receive()
             if kind != "started":
                 self._fail_with(value)
             self.run_id = value
+
+    def record_component(self, event: ComponentEvent) -> None:
+        """Queue one component's record; does not wait for it to be written."""
         self._send(("record_component", event))
 
     def finish(self, end: RunEnd) -> None:

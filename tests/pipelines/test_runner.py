@@ -66,6 +66,9 @@ class Recorder:
     def pipeline_started(self, state):
         self.events.append("start")
 
+    def component_starting(self, state, node):
+        self.events.append(("starting", node.name))
+
     def component_finished(self, state, node, outcome):
         self.events.append((node.name, outcome.cached))
 
@@ -142,4 +145,5 @@ def test_crash_leaves_no_artifact_and_resume_uses_cache(tmp_path, source, monkey
 def test_hooks_see_every_component(tmp_path, source):
     recorder = Recorder()
     LocalRunner(str(tmp_path / "w"), hooks=[recorder], quiet=True).run(make_pipeline(source))
-    assert recorder.events == ["start", ("produce", False), ("total", False), "finish"]
+    assert recorder.events == ["start", ("starting", "produce"), ("produce", False),
+                               ("starting", "total"), ("total", False), "finish"]

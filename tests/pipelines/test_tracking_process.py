@@ -55,12 +55,24 @@ def test_child_writes_parent_and_nested_runs_and_reports_the_run_id(tmp_path):
     assert tracker._process.poll() == 0
 
 
-def test_a_bad_tracking_uri_stops_the_run_at_the_first_component(tmp_path):
+def test_a_bad_tracking_uri_fails_the_wait_before_publishing(tmp_path):
     tracker = tracker_for(str(tmp_path / "w"), tracking_uri="nosuchscheme://nowhere")
     tracker.start()
     with pytest.raises(TrackingFailed, match="MLflow tracking at nosuchscheme://nowhere failed"):
+        tracker.confirm(wait=False)  # may pass: the child is still importing MLflow
         tracker.record_component(evaluate_event(tmp_path))
+        tracker.confirm(wait=True)
     tracker.fail("ingest failed")  # after the child died: no second error, no hang
+
+
+def test_the_check_without_waiting_returns_at_once_while_the_child_starts(tmp_path):
+    tracker = tracker_for(str(tmp_path / "w"))
+    tracker.start()
+    tracker.confirm(wait=False)
+    assert tracker.run_id == ""  # MLflow's import alone takes over a second
+    tracker.confirm(wait=True)
+    assert len(tracker.run_id) == 32
+    tracker.finish(RunEnd(seconds=1.0))
 
 
 def test_a_failed_pipeline_marks_the_parent_run_failed(tmp_path):
@@ -101,3 +113,13 @@ def test_a_killed_child_is_reported_not_waited_for(tmp_path):
     with pytest.raises(TrackingFailed, match="exited with code"):
         tracker.record_component(evaluate_event(tmp_path))
     assert os.path.isdir(tmp_path / "artifacts")  # the pipeline's own files are untouched
+
+
+def test_the_check_before_the_next_component_notices_a_dead_child_at_once(tmp_path):
+    tracker = tracker_for(str(tmp_path / "w"))
+    tracker.start()
+    tracker.confirm(wait=True)
+    tracker._process.kill()
+    tracker._process.wait()
+    with pytest.raises(TrackingFailed, match="exited with code"):
+        tracker.confirm(wait=False)
