@@ -10,7 +10,9 @@ import tensorflow as tf
 
 from tfpipe.pipelines import tfrecords
 
-# Validation membership is a hash of the serialized record: stable across runs and shard order.
+# By default validation membership is a hash of the serialized record: stable across runs and
+# shard order. A task whose records have an order (forecasting: time) names the transformed
+# feature in VALIDATION_ORDER and validates on the latest records instead.
 _BUCKETS = 1000
 # The functions below have no tensor-dependent Python control flow (nor do the task hooks
 # model_inputs/model_label), so tf.data traces them without autograph's source conversion.
@@ -23,8 +25,8 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str,
     spec = tft_output.transformed_feature_spec()
     records = tf.data.TFRecordDataset(tfrecords.split_files(root, "train"),
                                       compression_type="GZIP")
-    cut = round(params.get("validation_fraction", 0.0) * _BUCKETS)
-    sizes = split_sizes(records, cut)
+    in_validation = validation_rule(module, records, params.get("validation_fraction", 0.0))
+    sizes = split_sizes(records, in_validation)
 
     def parsed(keep: Callable[[tf.Tensor], tf.Tensor]) -> tf.data.Dataset:
         # Parse once, in large batches, and keep the parsed examples in memory.
@@ -36,13 +38,13 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str,
         return module.model_inputs(features), module.model_label(features)
 
     batch_size = params["batch_size"]
-    train = parsed(_plain(lambda r: _bucket(r) >= cut))
+    train = parsed(_plain(lambda r: tf.logical_not(in_validation(r))))
     train_ds = (train.shuffle(max(sizes["train"], 1), seed=params["seed"],
                               reshuffle_each_iteration=True)
                 .batch(batch_size).map(to_xy).prefetch(tf.data.AUTOTUNE))
     validation_ds = None
     if sizes["validation"]:
-        validation_ds = (parsed(_plain(lambda r: _bucket(r) < cut))
+        validation_ds = (parsed(_plain(in_validation))
                          .batch(batch_size).map(to_xy).cache()
                          .apply(_batches(sizes["validation"], batch_size)))
     return train_ds, validation_ds, sizes
@@ -56,12 +58,50 @@ def _batches(records: int, batch_size: int) -> Callable[[tf.data.Dataset], tf.da
     return tf.data.experimental.assert_cardinality(-(-records // batch_size))
 
 
-def split_sizes(records: tf.data.Dataset, cut: int) -> dict[str, int]:
-    """Train and validation record counts, from the records' hash buckets in large batches."""
-    buckets = [b.numpy() for b in records.batch(8192).map(_plain(_bucket))]
-    values = np.concatenate(buckets) if buckets else np.zeros((0,), np.int64)
-    validation = int(np.sum(values < cut))
-    return {"train": len(values) - validation, "validation": validation}
+def validation_rule(module: ModuleType, records: tf.data.Dataset,
+                    fraction: float) -> Callable[[tf.Tensor], tf.Tensor]:
+    """Whether serialized records are validation: the latest by the task's order, else by hash."""
+    order = getattr(module, "VALIDATION_ORDER", None)
+    if order is None:
+        cut = round(fraction * _BUCKETS)
+        return lambda r: _bucket(r) < cut
+    position = _position_of(order)
+    first = first_validation_position(_batched_values(records, position), fraction)
+    return lambda r: position(r) >= first
+
+
+def first_validation_position(positions: np.ndarray, fraction: float) -> int:
+    """The lowest position of the latest `fraction` of records (past the last one when none)."""
+    count = round(fraction * len(positions))
+    if not count:
+        return int(positions.max(initial=0)) + 1
+    return int(np.sort(positions)[-count])
+
+
+def split_sizes(records: tf.data.Dataset,
+                in_validation: Callable[[tf.Tensor], tf.Tensor]) -> dict[str, int]:
+    """Train and validation record counts, from the rule applied to large batches."""
+    membership = _batched_values(records, in_validation)
+    validation = int(np.sum(membership))
+    return {"train": len(membership) - validation, "validation": validation}
+
+
+def _batched_values(records: tf.data.Dataset,
+                    fn: Callable[[tf.Tensor], tf.Tensor]) -> np.ndarray:
+    """fn over every record, computed on large batches."""
+    values = [v.numpy() for v in records.batch(8192).map(_plain(fn))]
+    return np.concatenate(values) if values else np.zeros((0,), np.int64)
+
+
+def _position_of(feature: str) -> Callable[[tf.Tensor], tf.Tensor]:
+    """Serialized records (any shape) -> their int64 `feature`."""
+    spec = {feature: tf.io.FixedLenFeature([], tf.int64)}
+
+    def position(records: tf.Tensor) -> tf.Tensor:
+        flat = tf.io.parse_example(tf.reshape(records, [-1]), spec)[feature]
+        return tf.reshape(flat, tf.shape(records))
+
+    return position
 
 
 def _bucket(record: tf.Tensor) -> tf.Tensor:

@@ -3,8 +3,9 @@
 A task package (`pipelines/<task>/__init__.py`) is a module with the attributes and
 functions below. Its `__init__` must not import TensorFlow, Beam or MLflow at import time:
 the runner loads it for every cache check. `precheck`, `resolve_config`, `transform_params`,
-`serving_features`, `serving_constants` and `example_signature_spec` are optional (no check;
-config as is; params as is; identity; none; the serving inputs' raw features).
+`serving_features`, `serving_constants`, `example_signature_spec` and `VALIDATION_ORDER` are
+optional (no check; config as is; params as is; identity; none; the serving inputs' raw
+features; train validates on a hashed sample of train records).
 
 `model_inputs`, `model_label`, `serving_features` and `serving_outputs` are traced by
 tf.data and tf.function without autograph: they must not branch in Python on tensor values
@@ -23,6 +24,9 @@ class TaskModule(Protocol):
     TYPES: Mapping[str, type]              # types of keys whose default is None
     PARAM_GROUPS: Mapping[str, tuple[str, ...]]  # component name -> config keys it reads
     PRIMARY_METRIC: str                    # the metric of the champion change threshold
+    # Optional: an int64 transformed feature ordering the records (e.g. time); train then
+    # early-stops on the last `validation_fraction` of train records by it.
+    VALIDATION_ORDER: str
 
     def validate_config(self, config: dict[str, Any]) -> None:
         """Raise InputError naming the key when the config cannot work."""

@@ -12,6 +12,8 @@ from tfpipe.pipelines.errors import InputError
 
 NAME = "forecasting"
 PRIMARY_METRIC = "mae"
+# Early stopping validates on the latest train windows, as a forecast is used, not a sample.
+VALIDATION_ORDER = "target_index"
 DEFAULTS: dict[str, Any] = {
     "time_column": "time",
     "value_column": "value",

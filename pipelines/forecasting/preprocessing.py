@@ -24,17 +24,20 @@ def serving_input_spec(params: dict[str, Any]) -> dict[str, tf.TensorSpec]:
 
 
 def preprocessing_fn_for(params: dict[str, Any]) -> Callable[[dict], dict]:
-    """The preprocessing_fn; analyzers see only the train split."""
+    """The preprocessing_fn; analyzers see only the train split; target_index passes through."""
 
     def preprocessing_fn(inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         window = inputs["window"]
         mean = tft.mean(window)
         std = tf.maximum(tf.sqrt(tft.var(window)), 1e-6)
         ones = tf.ones_like(window[:, :1])
+        # target_index orders the windows in time for train's validation slice; serving
+        # takes windows only and never computes it.
         return {"window_scaled": (window - mean) / std,
                 "target_scaled": (inputs["target"] - mean) / std,
                 "scale_mean": ones * mean,
-                "scale_std": ones * std}
+                "scale_std": ones * std,
+                "target_index": inputs["target_index"]}
 
     return preprocessing_fn
 

@@ -1,4 +1,4 @@
-"""Training datasets: validation by record hash, sizes counted without a dataset pass."""
+"""Training datasets: validation by record hash or a task's order, sizes counted without a pass."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import types
 import numpy as np
 import pytest
 
-from tfpipe.components.datasets import training_datasets
+from tfpipe.components.datasets import first_validation_position, training_datasets
 from tfpipe.pipelines import tfrecords
 
 
@@ -18,22 +18,26 @@ class FakeTransformOutput:
         import tensorflow as tf
 
         return {"x": tf.io.FixedLenFeature([], tf.float32),
-                "y": tf.io.FixedLenFeature([], tf.int64)}
+                "y": tf.io.FixedLenFeature([], tf.int64),
+                "t": tf.io.FixedLenFeature([], tf.int64)}
 
 
 TASK = types.SimpleNamespace(model_inputs=lambda f: f["x"], model_label=lambda f: f["y"])
+ORDERED_TASK = types.SimpleNamespace(**vars(TASK), VALIDATION_ORDER="t")
 
 
-def write_split(root: str, count: int) -> str:
-    """count transformed records x=i, y=i % 2 in one GZIP shard of the train split."""
+def write_split(root: str, count: int, shards: int = 1) -> str:
+    """count transformed records x=t=i, y=i % 2, shuffled over GZIP shards of the train split."""
     import tensorflow as tf
 
     folder = os.path.join(root, "Split-train")
     os.makedirs(folder)
-    with tf.io.TFRecordWriter(os.path.join(folder, "data-00000-of-00001" + tfrecords.SUFFIX),
-                              options="GZIP") as writer:
-        for i in range(count):
-            writer.write(tfrecords.to_example({"x": float(i), "y": i % 2}))
+    order = np.random.default_rng(0).permutation(count)
+    for shard in range(shards):
+        name = f"data-{shard:05d}-of-{shards:05d}" + tfrecords.SUFFIX
+        with tf.io.TFRecordWriter(os.path.join(folder, name), options="GZIP") as writer:
+            for i in order[shard::shards]:
+                writer.write(tfrecords.to_example({"x": float(i), "y": int(i) % 2, "t": int(i)}))
     return root
 
 
@@ -70,3 +74,28 @@ def test_validation_membership_is_stable_across_calls(tmp_path):
     second = training_datasets(TASK, FakeTransformOutput(), root, {**params, "seed": 5})
     assert first[2] == second[2]
     assert labels(first[1]) == labels(second[1])
+
+
+@pytest.mark.parametrize("fraction, latest", [(0.1, 20), (0.25, 50), (0.0, 0)])
+def test_an_ordered_task_validates_on_its_latest_records(tmp_path, fraction, latest):
+    root = write_split(str(tmp_path), 200, shards=3)
+    params = {"validation_fraction": fraction, "batch_size": 16, "seed": 0}
+    train, validation, sizes = training_datasets(ORDERED_TASK, FakeTransformOutput(), root,
+                                                 params)
+    assert sizes == {"train": 200 - latest, "validation": latest}
+    assert inputs(train) == [float(i) for i in range(200 - latest)]
+    assert inputs(validation) == [float(i) for i in range(200 - latest, 200)]
+
+
+def test_the_hashed_split_is_not_the_latest_records(tmp_path):
+    root = write_split(str(tmp_path), 200)
+    params = {"validation_fraction": 0.25, "batch_size": 16, "seed": 0}
+    _, validation, sizes = training_datasets(TASK, FakeTransformOutput(), root, params)
+    assert inputs(validation) != [float(i) for i in range(200 - sizes["validation"], 200)]
+
+
+def test_first_validation_position_counts_from_the_end():
+    positions = np.array([7, 3, 9, 1, 5])
+    assert first_validation_position(positions, 0.4) == 7
+    assert first_validation_position(positions, 0.0) == 10
+    assert first_validation_position(np.zeros((0,), np.int64), 0.1) == 1
