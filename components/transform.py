@@ -47,7 +47,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
                          | f"Transform{split}" >> tft_beam.TransformDataset(
                              output_record_batches=True))
             _ = (data
-                 | f"Encode{split}" >> beam.FlatMap(_encode_batch)
+                 | f"Encode{split}" >> beam.FlatMap(encode_batch)
                  | f"Write{split}" >> beam.io.WriteToTFRecord(
                      tfrecords.split_prefix(transformed_examples.uri, split),
                      file_name_suffix=tfrecords.SUFFIX))
@@ -63,9 +63,13 @@ def with_ingest_facts(module: ModuleType, params: dict[str, Any],
         return module.transform_params(params, json.load(handle))
 
 
-def _encode_batch(batch_and_passthrough):  # -> Iterator[bytes]
-    """Serialize a transformed RecordBatch to tf.Example bytes."""
+def encode_batch(batch_and_passthrough: tuple[Any, Any]) -> list[bytes]:
+    """Serialize a transformed RecordBatch to tf.Example bytes with features in name order."""
+    # The coder writes each example's feature map in an order that changes from run to run;
+    # the bytes must not, since train's validation split hashes them. Deterministic
+    # serialization sorts the map by key.
+    from tensorflow.core.example import example_pb2
     from tfx_bsl.coders import example_coder
 
-    record_batch = batch_and_passthrough[0]
-    return example_coder.RecordBatchToExamples(record_batch)
+    return [example_pb2.Example.FromString(raw).SerializeToString(deterministic=True)
+            for raw in example_coder.RecordBatchToExamples(batch_and_passthrough[0])]
