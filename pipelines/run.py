@@ -26,7 +26,7 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     from tfpipe.pipelines.runner import LocalRunner
     from tfpipe.pipelines.tracking_hook import TrackingHook
     from tfpipe.pipelines.tracking_process import BackgroundTracker
-    from tfpipe.pipelines.wiring import create_pipeline
+    from tfpipe.pipelines.wiring import WARM_IMPORTS, create_pipeline
 
     started = time.perf_counter()
     module = load_task(task)
@@ -42,8 +42,8 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     pipeline = create_pipeline(module, config, data, paths)
     tracker = BackgroundTracker(paths, config["experiment_name"] or pipeline.name, task,
                                 config, data)
-    state = LocalRunner(paths.workdir, beam_args, hooks=[TrackingHook(tracker)],
-                        quiet=quiet).run(pipeline)
+    state = LocalRunner(paths.workdir, beam_args, hooks=[TrackingHook(tracker)], quiet=quiet,
+                        warm_imports=WARM_IMPORTS).run(pipeline)
     return summarize(state, tracker, time.perf_counter() - started)
 
 

@@ -14,6 +14,7 @@ from tfpipe.pipelines.component import Report
 from tfpipe.pipelines.context import RunContext
 from tfpipe.pipelines.errors import ComponentFailed, TfpipeError
 from tfpipe.pipelines.pipeline import Node, Pipeline, Resolved
+from tfpipe.pipelines.warm_start import run_while_importing
 
 
 @dataclass
@@ -60,11 +61,14 @@ class LocalRunner:
     """Runs a pipeline in this process, component by component."""
 
     def __init__(self, workdir: str, beam_args: list[str] | None = None,
-                 hooks: list[RunHook] | None = None, quiet: bool = False) -> None:
+                 hooks: list[RunHook] | None = None, quiet: bool = False,
+                 warm_imports: dict[str, tuple[str, ...]] | None = None) -> None:
         self.workdir = os.path.abspath(workdir)
         self.beam_args = list(beam_args or [])
         self.hooks = list(hooks or [])
         self.quiet = quiet
+        # Per node: modules to import here while that node runs in a forked child.
+        self.warm_imports = dict(warm_imports or {})
 
     def run(self, pipeline: Pipeline) -> RunState:
         """Execute every node in order; a node whose key has a complete artifact is skipped."""
@@ -159,7 +163,8 @@ class LocalRunner:
             kwargs["context"] = RunContext(
                 workdir=self.workdir, pipeline=state.pipeline.name, component=node.name,
                 beam_args=self.beam_args, scratch=scratch, quiet=self.quiet)
-        return spec(**kwargs) or Report()
+        return run_while_importing(lambda: spec(**kwargs) or Report(),
+                                   self.warm_imports.get(node.name, ()))
 
     def _say(self, message: str) -> None:
         if not self.quiet:

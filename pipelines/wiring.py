@@ -14,6 +14,11 @@ from tfpipe.pipelines.champion import champion_resolver
 from tfpipe.pipelines.config import RunPaths, pick
 from tfpipe.pipelines.pipeline import Node, Pipeline
 
+# Imported by the local runner while ingest, which needs only Beam, runs in a forked child:
+# the first TensorFlow import then overlaps ingest instead of following it.
+WARM_IMPORTS = {"ingest": ("apache_beam", "tensorflow", "keras", "tensorflow_transform.beam",
+                           "tfx_bsl.public.tfxio")}
+
 
 def create_pipeline(module: ModuleType, config: dict[str, Any], data: str,
                     paths: RunPaths) -> Pipeline:

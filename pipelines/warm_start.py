@@ -1,0 +1,95 @@
+"""Run one component in a forked child while this process imports what later ones need.
+
+A cold `tfpipe run` spends seconds importing TensorFlow, Beam and tf.Transform. Ingest needs
+only Beam, so the runner can fork before anything heavy is loaded, let the child run ingest,
+and import the heavy libraries here at the same time on the other core. The child reports
+its result (or its error, with the child's traceback as a note) through a pipe.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+
+
+def can_fork(modules: tuple[str, ...]) -> bool:
+    """True when forking is safe and useful: Linux, one thread, none of `modules` loaded."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and bool(modules)
+            and threading.active_count() == 1
+            and not any(name.split(".")[0] in sys.modules for name in modules))
+
+
+def run_while_importing(call: Callable[[], Result], modules: tuple[str, ...]) -> Result:
+    """call() in a forked child while `modules` are imported here; its result or its error."""
+    if not can_fork(modules):
+        return call()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _child(call, write_end)
+    os.close(write_end)
+    try:
+        import_all(modules)
+        with os.fdopen(read_end, "rb") as incoming:
+            payload = incoming.read()
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    if not payload:
+        raise RuntimeError(f"the component's process ended without a result "
+                           f"(wait status {status})")
+    kind, value = pickle.loads(payload)
+    if kind == "error":
+        raise value
+    return value
+
+
+def import_all(modules: tuple[str, ...]) -> None:
+    """Import each module; one that fails is left for the component that needs it to report."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+
+
+def _child(call: Callable[[], Any], write_end: int) -> None:
+    """In the forked child: run, send ('ok', result) or ('error', exception), exit at once."""
+    try:
+        message = ("ok", call())
+    except BaseException as error:  # noqa: BLE001 - re-raised in the parent
+        message = ("error", _portable(error))
+    try:
+        payload = pickle.dumps(message)
+    except Exception as error:  # noqa: BLE001 - an unpicklable result is reported as an error
+        payload = pickle.dumps(("error", _portable(error)))
+    with os.fdopen(write_end, "wb") as outgoing:
+        outgoing.write(payload)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # never run the parent's exit handlers or flush its buffers a second time
+
+
+def _portable(error: BaseException) -> BaseException:
+    """The error itself if it pickles, else a RuntimeError naming it; with the child traceback."""
+    text = "".join(traceback.format_exception(error))
+    try:
+        pickle.loads(pickle.dumps(error))
+        portable = error
+    except Exception:  # noqa: BLE001 - any pickling failure means: send a plain copy
+        portable = RuntimeError(f"{type(error).__name__}: {error}")
+    portable.add_note(f"raised in the component's forked process:\n{text}")
+    return portable

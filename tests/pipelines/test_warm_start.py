@@ -1,0 +1,97 @@
+"""Warm start: a component runs in a forked child while the parent imports modules.
+
+Each case runs in a fresh interpreter, as `tfpipe run` does: the test process itself has
+threads and modules from other tests that would (rightly) turn forking off.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from tfpipe.pipelines.warm_start import import_all, run_while_importing
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="warm start forks only on Linux")
+
+PRELUDE = """
+import os, sys
+sys.path.insert(0, {folder!r})
+from tfpipe.pipelines.errors import InputError
+from tfpipe.pipelines.warm_start import run_while_importing
+"""
+
+
+def run_script(tmp_path, body: str) -> subprocess.CompletedProcess:
+    (tmp_path / "warm_module_for_test.py").write_text("LOADED = True\n")
+    script = tmp_path / "case.py"
+    script.write_text(PRELUDE.format(folder=str(tmp_path)) + textwrap.dedent(body))
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_the_call_runs_in_a_child_while_the_parent_imports(tmp_path):
+    done = run_script(tmp_path, """
+        pid, value = run_while_importing(lambda: (os.getpid(), 42), ("warm_module_for_test",))
+        print(pid != os.getpid(), value, "warm_module_for_test" in sys.modules)
+    """)
+    assert done.stdout.split() == ["True", "42", "True"], done.stderr
+
+
+def test_a_child_error_is_raised_in_the_parent_with_the_child_traceback(tmp_path):
+    done = run_script(tmp_path, """
+        def bad_input():
+            raise InputError("data.csv: row 3: not a number")
+        try:
+            run_while_importing(bad_input, ("warm_module_for_test",))
+        except InputError as error:
+            print("caught:", error)
+            print("note names the child frame:", "bad_input" in error.__notes__[0])
+    """)
+    assert "caught: data.csv: row 3: not a number" in done.stdout, done.stderr
+    assert "note names the child frame: True" in done.stdout
+
+
+def test_an_unpicklable_error_arrives_as_a_runtime_error_naming_it(tmp_path):
+    done = run_script(tmp_path, """
+        def fails():
+            class LocalError(Exception):
+                pass
+            raise LocalError("only in the child")
+        try:
+            run_while_importing(fails, ("warm_module_for_test",))
+        except RuntimeError as error:
+            print("caught:", error)
+    """)
+    assert "caught: LocalError: only in the child" in done.stdout, done.stderr
+
+
+def test_a_child_that_dies_is_reported(tmp_path):
+    done = run_script(tmp_path, """
+        try:
+            run_while_importing(lambda: os._exit(3), ("warm_module_for_test",))
+        except RuntimeError as error:
+            print("caught:", error)
+    """)
+    assert "caught: the component's process ended without a result" in done.stdout, done.stderr
+
+
+def test_output_printed_before_the_fork_is_not_repeated(tmp_path):
+    done = run_script(tmp_path, """
+        print("before", end=" ")
+        run_while_importing(lambda: print("child", end=" "), ("warm_module_for_test",))
+        print("after")
+    """)
+    assert done.stdout.split() == ["before", "child", "after"], done.stderr
+
+
+def test_without_modules_to_warm_or_already_loaded_the_call_runs_here():
+    assert run_while_importing(os.getpid, ()) == os.getpid()
+    assert run_while_importing(os.getpid, ("os",)) == os.getpid()
+
+
+def test_a_missing_module_is_left_for_the_component_to_report():
+    import_all(("no_such_module_anywhere", "json"))
+    assert "json" in sys.modules
