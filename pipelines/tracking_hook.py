@@ -47,25 +47,39 @@ class TrackingHook:
 
     def __init__(self, tracker: Tracker) -> None:
         self.tracker = tracker
+        self._started = False
 
     def pipeline_started(self, state: RunState) -> None:
-        """Open the tracker's parent run."""
-        self.tracker.start()
+        """Nothing yet: the tracker starts when the first component has finished."""
+
+    def _start(self) -> None:
+        # MLflow's import and store set-up take seconds of CPU. During the first component
+        # both cores are busy (the warm start runs ingest beside the heavy imports); during
+        # transform the second core is mostly idle.
+        if not self._started:
+            self._started = True
+            self.tracker.start()
 
     def component_starting(self, state: RunState, node: Node) -> None:
         """Stop on a tracker failure; before a publishing component, wait for the parent run."""
         # Waiting only there keeps MLflow's start-up off the critical path, and a run whose
         # tracking fails still publishes nothing; its finished artifacts stay cached.
-        self.tracker.confirm(wait=node.component.publishes)
+        if node.component.publishes:
+            self._start()
+        if self._started:
+            self.tracker.confirm(wait=node.component.publishes)
 
     def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None:
         """Record one component."""
+        self._start()
         self.tracker.record_component(component_event(node, outcome))
 
     def pipeline_finished(self, state: RunState, seconds: float) -> None:
         """Close the parent run with the headline."""
+        self._start()
         self.tracker.finish(run_end(state, seconds))
 
     def pipeline_failed(self, state: RunState, error: BaseException) -> None:
         """Mark the parent run failed."""
+        self._start()
         self.tracker.fail(str(error))

@@ -16,6 +16,8 @@ from tfpipe.pipelines.tracking_process import BackgroundTracker, TrackingFailed
 @component
 def prepare(size: Parameter[int], prepared: Output[Artifact]) -> Report:
     """Write a small file into the artifact store."""
+    if size < 0:
+        raise ValueError(f"size {size}: must not be negative")
     with open(prepared.path("data.txt"), "w", encoding="utf-8") as handle:
         handle.write("x" * size)
     return Report(metrics={"size": size})
@@ -40,6 +42,52 @@ def toy_pipeline(target: str) -> Pipeline:
 def hook_for(workdir: str, tracking_uri: str | None) -> TrackingHook:
     paths = run_paths(workdir, {"serving_dir": None, "mlflow_tracking_uri": tracking_uri})
     return TrackingHook(BackgroundTracker(paths, "toy", "toy", {}, "none"))
+
+
+class CallLog:
+    """A Tracker that records the calls the hook makes, in order."""
+
+    def __init__(self):
+        self.calls = []
+        self.run_id, self.registered = "", None
+
+    def start(self):
+        self.calls.append("start")
+
+    def confirm(self, wait):
+        self.calls.append(("confirm", wait))
+
+    def record_component(self, event):
+        self.calls.append(("record", event.name))
+
+    def finish(self, end):
+        self.calls.append("finish")
+
+    def fail(self, message):
+        self.calls.append(("fail", message))
+
+
+def test_the_tracker_starts_after_the_first_component_and_waits_only_to_publish(tmp_path):
+    log = CallLog()
+    workdir = str(tmp_path / "w")
+    LocalRunner(workdir, hooks=[TrackingHook(log)], quiet=True).run(
+        toy_pipeline(str(tmp_path / "published.txt")))
+    assert log.calls == ["start", ("record", "prepare"), ("confirm", True),
+                         ("record", "publish"), "finish"]
+
+
+def test_a_first_component_failure_is_still_recorded_as_a_failed_run(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    workdir = str(tmp_path / "w")
+    hook = hook_for(workdir, None)
+    bad = Pipeline("toy", [Node(prepare, params={"size": -1})])
+    with pytest.raises(Exception, match="size"):
+        LocalRunner(workdir, hooks=[hook], quiet=True).run(bad)
+    run = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db").get_run(
+        hook.tracker.run_id)
+    assert run.info.status == "FAILED"
+    assert "size" in run.data.tags["tfpipe.error"]
 
 
 def test_push_is_marked_as_publishing_and_the_other_components_are_not():
