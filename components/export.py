@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -32,12 +33,24 @@ def transform_function(tft_output: Any) -> tuple[Callable[[dict], dict], Any]:
     return transform, layer._saved_model_loader_tracked_dict
 
 
+@dataclass(frozen=True)
+class ServingParts:
+    """What signatures are built from: the trained Keras model and the transform function."""
+
+    model: Any
+    transform: Callable[[dict], dict]
+
+
 def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
                          params: dict[str, Any]) -> tuple[tf.Module, dict[str, Any]]:
-    """A tf.Module holding model + transform, and its concrete signatures."""
+    """A tf.Module tracking the model's variables and the transform's, and its signatures."""
+    transform, transform_resources = transform_function(tft_output)
+    parts = ServingParts(model=keras_model, transform=transform)
     serving = tf.Module()
-    serving.model = keras_model
-    serving.transform, serving.transform_resources = transform_function(tft_output)
+    # The variables, not the Keras model: tracking the model makes tf.saved_model.save also
+    # trace and store the train and test step functions that fit compiled.
+    serving.model_variables = list(keras_model.variables)
+    serving.transform_resources = transform_resources
     input_spec = module.serving_input_spec(params)
     to_features = getattr(module, "serving_features", lambda raw, params: raw)
     raw_spec = module.raw_feature_spec(params)
@@ -50,8 +63,8 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
                     else {k: raw_spec[k] for k in input_spec})
 
     def predict(features: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        transformed = serving.transform(features)
-        predictions = serving.model(module.model_inputs(transformed), training=False)
+        transformed = parts.transform(features)
+        predictions = parts.model(module.model_inputs(transformed), training=False)
         return module.serving_outputs(predictions, {**transformed, **constants})
 
     @tf.function(autograph=False)
@@ -68,7 +81,7 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
     # Optional task hook: more signatures over the same model and transform layer
     # (e.g. text generation's `generate`).
     if hasattr(module, "extra_signatures"):
-        signatures.update(module.extra_signatures(serving, tft_output, params))
+        signatures.update(module.extra_signatures(parts, tft_output, params))
     return serving, signatures
 
 

@@ -179,11 +179,11 @@ def serving_outputs(predictions: Any, transformed: dict[str, Any]) -> dict[str, 
     return line_scores(predictions, labels, rows, num_lines, transformed["oov_start"])
 
 
-def extra_signatures(serving: Any, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+def extra_signatures(parts: Any, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
     """`generate`: seed text, number of words, temperature, seed -> text, in the graph."""
     from tfpipe.pipelines.text_generation.generate import make_generate_fn
 
-    generate = make_generate_fn(serving.model, serving.transform, _vocabulary(tft_output),
+    generate = make_generate_fn(parts.model, parts.transform, _vocabulary(tft_output),
                                 settings(params).vocab.oov_buckets)
     # Only the signature is exported: a tf.function attribute would be traced again on save.
     return {GENERATE_SIGNATURE: generate.get_concrete_function()}
