@@ -57,8 +57,11 @@ class MlflowTracker:
 
         from mlflow.tracking import MlflowClient
 
+        from tfpipe.pipelines.mlflow_store import seed_new_store
+
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no DB-migration chatter
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        seed_new_store(self.paths.tracking_uri)
         self.client = MlflowClient(tracking_uri=self.paths.tracking_uri)
         experiment = self.client.get_experiment_by_name(self.experiment_name)
         if experiment is None:

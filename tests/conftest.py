@@ -5,12 +5,16 @@ import ast
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The MLflow store template (pipelines/mlflow_store.py) goes to a folder of this test session,
+# not the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tfpipe-test-cache-")
 
 SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared",
                                            "data"))
