@@ -3,13 +3,18 @@
 Prints one JSON document: seconds per component, rows per second through ingest and
 transform, total time against the same model trained the book's way, peak memory.
 
-    .venv/bin/python benchmarks/text_sentiment.py [--workdir DIR] [--set KEY=VALUE ...]
+    .venv/bin/python benchmarks/text_sentiment.py [--workdir DIR] [--repeats N] [--set KEY=VALUE ...]
+
+The cold pipeline run and the plain script alternate `--repeats` times (new workdir each
+time); totals are medians, and the ratio is median over median, since one pair of runs on a
+shared machine can be off by 10-20%.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 
@@ -59,9 +64,11 @@ print(json.dumps({"fit_seconds": fit, "accuracy": accuracy, "eval_rows": int(is_
 
 
 def main() -> None:
-    """Run the pipeline cold and cached, then the plain script; print one JSON document."""
+    """Pipeline cold and cached, then plain script and cold pipeline alternating; one JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="cold pipeline runs and plain-script runs, alternating")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="extra config for both the pipeline and the plain script, "
                         "e.g. model=bilstm")
@@ -72,11 +79,14 @@ def main() -> None:
         sys.exit(f"sentiment data not found at {data}: the shared data folder must sit beside "
                  "the repository")
     workdir = args.workdir or tempfile.mkdtemp(prefix="tfpipe-bench-text-")
-    command = [os.path.join(BIN, "tfpipe"), "run", "text", "--data", data, "--workdir",
-               workdir, "--json", "--quiet", *sum((["--set", s] for s in settings), [])]
-    cold = timed(command)
+
+    def command(folder: str) -> list[str]:
+        return [os.path.join(BIN, "tfpipe"), "run", "text", "--data", data, "--workdir",
+                folder, "--json", "--quiet", *sum((["--set", s] for s in settings), [])]
+
+    cold = timed(command(workdir))
     result = last_json_line(cold["stdout"])
-    cached = timed(command)
+    cached = timed(command(workdir))
     from tfpipe.pipelines.run import prepare_config
 
     config = prepare_config("text", None, settings)
@@ -85,9 +95,17 @@ def main() -> None:
     length = _sequence_length(workdir)
     keys = ("vocab_size", "eval_fraction", "split_seed", "model", "embedding_dim", "units",
             "dense_units", "dropout", "batch_size", "learning_rate", "seed")
-    plain = timed([sys.executable, "-c", PLAIN_KERAS, data, str(epochs), str(length),
-                   json.dumps({k: config[k] for k in keys})])
+    plain_command = [sys.executable, "-c", PLAIN_KERAS, data, str(epochs), str(length),
+                     json.dumps({k: config[k] for k in keys})]
+    pipeline_runs, plain_runs = [cold], []
+    for repeat in range(max(args.repeats, 1)):
+        plain_runs.append(timed(plain_command))
+        if repeat + 1 < args.repeats:
+            pipeline_runs.append(timed(command(tempfile.mkdtemp(prefix="tfpipe-bench-text-"))))
+    plain = plain_runs[0]
     plain_result = last_json_line(plain["stdout"])
+    pipeline_seconds = [round(run["seconds"], 2) for run in pipeline_runs]
+    plain_seconds = [round(run["seconds"], 2) for run in plain_runs]
     seconds = result["seconds"]
     rows_in = ingest["train_examples"] + ingest["eval_examples"] + ingest["quarantined"]
     transformed = ingest["train_examples"] + ingest["eval_examples"]
@@ -101,14 +119,18 @@ def main() -> None:
         "ingest_rows_per_second": round(rows_in / seconds["ingest"], 1),
         "transform_rows_per_second": round(transformed / seconds["transform"], 1),
         "sequence_length": length,
-        "pipeline_total_seconds": round(cold["seconds"], 2),
+        "pipeline_total_seconds": round(statistics.median(pipeline_seconds), 2),
+        "pipeline_total_seconds_runs": pipeline_seconds,
         "cached_rerun_seconds": round(cached["seconds"], 2),
         "peak_memory_mb": round(cold["peak_rss_bytes"] / 2**20, 1),
         "epochs_run": epochs,
-        "plain_keras_seconds": round(plain["seconds"], 2),
+        "plain_keras_seconds": round(statistics.median(plain_seconds), 2),
+        "plain_keras_seconds_runs": plain_seconds,
         "plain_keras_fit_seconds": round(plain_result["fit_seconds"], 2),
         "plain_keras_peak_memory_mb": round(plain["peak_rss_bytes"] / 2**20, 1),
-        "ratio_pipeline_to_plain_keras": round(cold["seconds"] / plain["seconds"], 3),
+        "ratio_pipeline_to_plain_keras": round(statistics.median(pipeline_seconds)
+                                               / statistics.median(plain_seconds), 3),
+        "ratio_runs": [round(p / k, 3) for p, k in zip(pipeline_seconds, plain_seconds)],
         "pipeline_eval_accuracy": result["metrics"]["candidate"]["accuracy"],
         "majority_eval_accuracy": result["metrics"]["baselines"]["majority"]["accuracy"],
         "plain_keras_eval_accuracy": plain_result["accuracy"],
