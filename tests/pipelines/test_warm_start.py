@@ -87,6 +87,28 @@ def test_output_printed_before_the_fork_is_not_repeated(tmp_path):
     assert done.stdout.split() == ["before", "child", "after"], done.stderr
 
 
+def test_the_collector_is_back_on_and_the_imported_objects_are_frozen(tmp_path):
+    done = run_script(tmp_path, """
+        import gc
+        run_while_importing(lambda: None, ("warm_module_for_test",))
+        print(gc.isenabled(), gc.get_freeze_count() > 0)
+    """)
+    assert done.stdout.split() == ["True", "True"], done.stderr
+
+
+def test_a_failing_import_leaves_the_collector_on(tmp_path):
+    import gc
+
+    (tmp_path / "broken_module_for_test.py").write_text("raise RuntimeError('broken')\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(RuntimeError, match="broken"):
+            import_all(("broken_module_for_test",))
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert gc.isenabled()
+
+
 def test_without_modules_to_warm_or_already_loaded_the_call_runs_here():
     assert run_while_importing(os.getpid, ()) == os.getpid()
     assert run_while_importing(os.getpid, ("os",)) == os.getpid()
