@@ -151,20 +151,17 @@ def _artifact(workdir: str, component: str) -> dict:
 
 
 def _sequence_length(workdir: str) -> int:
-    """The sequence length the transform fitted, read back from the transformed records."""
-    import glob
-
+    """The sequence length the transform fitted, read back from the transform graph."""
     import tensorflow as tf
     import tensorflow_transform as tft
 
     root = os.path.join(workdir, "artifacts", "text", "transform")
     key = next(d for d in os.listdir(root) if not d.startswith("."))
     output = tft.TFTransformOutput(os.path.join(root, key, "transform_graph"))
-    files = sorted(glob.glob(os.path.join(root, key, "transformed_examples", "Split-train",
-                                          "*")))
-    record = next(iter(tf.data.TFRecordDataset(files, compression_type="GZIP")))
-    parsed = tf.io.parse_single_example(record, output.transformed_feature_spec())
-    return int(parsed["sequence_length"].numpy())
+    raw = {"text": tf.constant(["a"]), "label": tf.constant(["0"]),
+           "label_index": tf.constant([0], tf.int64)}
+    transformed = output.transform_raw_features(raw)
+    return int(tf.reshape(transformed["sequence_length"], [-1])[0].numpy())
 
 
 if __name__ == "__main__":

@@ -19,10 +19,14 @@ _BUCKETS = 1000
 _plain = tf.autograph.experimental.do_not_convert
 
 
-def training_datasets(module: ModuleType, tft_output: Any, root: str,
-                      params: dict[str, Any]) -> tuple[tf.data.Dataset, Any, dict[str, int]]:
-    """(train, validation or None, sizes) from the train split; eval is never touched."""
-    spec = tft_output.transformed_feature_spec()
+def training_datasets(module: ModuleType, tft_output: Any, root: str, params: dict[str, Any],
+                      raw: bool = False) -> tuple[tf.data.Dataset, Any, dict[str, int]]:
+    """(train, validation or None, sizes) from the train split; eval is never touched.
+
+    `root` holds transformed records, or with `raw` ingest's records, which then go through
+    the transform graph here (the graph serving uses, loaded once for export too).
+    """
+    features_of = _transformed_features(module, tft_output, params, raw)
     records = tf.data.TFRecordDataset(tfrecords.split_files(root, "train"),
                                       compression_type="GZIP")
     in_validation = validation_rule(module, records, params.get("validation_fraction", 0.0))
@@ -30,8 +34,7 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str,
 
     def parsed(keep: Callable[[tf.Tensor], tf.Tensor]) -> tf.data.Dataset:
         # Parse once, in large batches, and keep the parsed examples in memory.
-        return (records.filter(keep).batch(1024)
-                .map(_plain(lambda b: tf.io.parse_example(b, spec))).unbatch().cache())
+        return (records.filter(keep).batch(1024).map(features_of).unbatch().cache())
 
     @_plain
     def to_xy(features: dict[str, tf.Tensor]) -> tuple[Any, Any]:
@@ -48,6 +51,17 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str,
                          .batch(batch_size).map(to_xy).cache()
                          .apply(_batches(sizes["validation"], batch_size)))
     return train_ds, validation_ds, sizes
+
+
+def _transformed_features(module: ModuleType, tft_output: Any, params: dict[str, Any],
+                          raw: bool) -> Callable[[tf.Tensor], dict[str, Any]]:
+    """Serialized records (a batch) -> transformed features."""
+    if not raw:
+        spec = tft_output.transformed_feature_spec()
+        return _plain(lambda batch: tf.io.parse_example(batch, spec))
+    spec = module.raw_feature_spec(params)
+    layer = tft_output.transform_features_layer()
+    return _plain(lambda batch: layer(tf.io.parse_example(batch, spec)))
 
 
 def _batches(records: int, batch_size: int) -> Callable[[tf.data.Dataset], tf.data.Dataset]:

@@ -14,8 +14,8 @@ from tfpipe.pipelines.tasks import load_task
 
 @component
 def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
-          transformed_examples: Input[Examples], transform_graph: Input[TransformGraph],
-          model: Output[Model]) -> Report:
+          examples: Input[Examples], transformed_examples: Input[Examples],
+          transform_graph: Input[TransformGraph], model: Output[Model]) -> Report:
     """Fit with early stopping on a held-out slice of train; export serving signatures."""
     import keras
     import tensorflow_transform as tft
@@ -23,12 +23,18 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
     from tfpipe.components import export
     from tfpipe.components.datasets import training_datasets
     from tfpipe.components.progress import EpochLogger
+    from tfpipe.components.transform import is_materialized
 
     module = load_task(task)
     keras.utils.set_random_seed(params["seed"])
     tft_output = tft.TFTransformOutput(transform_graph.uri)
-    train_ds, validation_ds, sizes = training_datasets(
-        module, tft_output, transformed_examples.uri, params)
+    if is_materialized(transformed_examples):
+        train_ds, validation_ds, sizes = training_datasets(
+            module, tft_output, transformed_examples.uri, params)
+    else:
+        context.log("applying the transform graph to ingest's train split")
+        train_ds, validation_ds, sizes = training_datasets(
+            module, tft_output, examples.uri, params, raw=True)
     context.log(f"training on {sizes['train']} examples, validating on {sizes['validation']}")
     keras_model = module.build_model(params, tft_output)
     callbacks: list[Any] = [EpochLogger(context.log, params["epochs"])]

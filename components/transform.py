@@ -1,12 +1,15 @@
-"""Transform: tf.Transform fits on the train split and writes it transformed for train.
+"""Transform: tf.Transform fits on the train split and, unless told not to, writes it transformed.
 
 The eval split is not transformed here: evaluate scores the raw eval examples through the
 exported serving signature, the way TF Serving will see them, so a transformed copy would
-be written for nobody (it cost about 0.4 s of the 3,000-sentence text run).
+be written for nobody (it cost about 0.4 s of the 3,000-sentence text run). With a task's
+`materialize: false` (text's default) the train split is not written transformed either:
+train applies the fitted graph to ingest's records in tf.data (TFX's `materialize=False`).
 """
 from __future__ import annotations
 
 import json
+import os
 from types import ModuleType
 from typing import Any
 
@@ -16,6 +19,9 @@ from tfpipe.pipelines.context import RunContext
 from tfpipe.pipelines.tasks import load_task
 
 TRANSFORMED_SPLIT = "train"
+# In transformed_examples: whether the transformed train split was written. When it was not
+# (a task's `materialize: false`), train reads ingest's examples through the transform graph.
+MATERIALIZED_FILE = "materialized.json"
 
 
 @component
@@ -23,7 +29,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
               examples: Input[Examples], statistics: Input[Statistics],
               transform_graph: Output[TransformGraph],
               transformed_examples: Output[Examples]) -> Report:
-    """Fit the task's preprocessing_fn on train; write the transform graph and transformed train."""
+    """Fit the task's preprocessing_fn on train; write the graph and, if asked, transformed train."""
     import apache_beam as beam
     import tensorflow_transform.beam as tft_beam
     from tensorflow_transform.tf_metadata import schema_utils
@@ -35,22 +41,38 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     params = with_ingest_facts(module, params, statistics)
     schema = schema_utils.schema_from_feature_spec(module.raw_feature_spec(params))
     preprocessing_fn = module.preprocessing_fn(params)
-    context.log("fitting on the train split and transforming it")
+    materialize = bool(params.get("materialize", True))
+    context.log("fitting on the train split" + (" and transforming it" if materialize else ""))
     with context.beam_pipeline() as root, tft_beam.Context(
             temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=False):
         reader = tfxio.TFExampleRecord(
             file_pattern=tfrecords.split_files(examples.uri, TRANSFORMED_SPLIT), schema=schema)
         source = (root | "ReadTrain" >> reader.BeamSource(), reader.TensorAdapterConfig())
-        (data, _), transform_fn = (source | "AnalyzeAndTransform"
-                                   >> tft_beam.AnalyzeAndTransformDataset(
-                                       preprocessing_fn, output_record_batches=True))
+        if materialize:
+            (data, _), transform_fn = (source | "AnalyzeAndTransform"
+                                       >> tft_beam.AnalyzeAndTransformDataset(
+                                           preprocessing_fn, output_record_batches=True))
+            _ = (data
+                 | "Encode" >> beam.FlatMap(encode_batch)
+                 | "Write" >> beam.io.WriteToTFRecord(
+                     tfrecords.split_prefix(transformed_examples.uri, TRANSFORMED_SPLIT),
+                     file_name_suffix=tfrecords.SUFFIX))
+        else:
+            transform_fn = source | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn)
         _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(transform_graph.uri)
-        _ = (data
-             | "Encode" >> beam.FlatMap(encode_batch)
-             | "Write" >> beam.io.WriteToTFRecord(
-                 tfrecords.split_prefix(transformed_examples.uri, TRANSFORMED_SPLIT),
-                 file_name_suffix=tfrecords.SUFFIX))
-    return Report(summary={"splits": [TRANSFORMED_SPLIT]})
+    with open(transformed_examples.path(MATERIALIZED_FILE), "w", encoding="utf-8") as handle:
+        json.dump({"materialized": materialize}, handle)
+    return Report(summary={"splits": [TRANSFORMED_SPLIT] if materialize else [],
+                           "materialized": materialize})
+
+
+def is_materialized(transformed_examples: Examples) -> bool:
+    """Whether transform wrote the transformed train split (artifacts before the flag: yes)."""
+    path = transformed_examples.path(MATERIALIZED_FILE)
+    if not os.path.exists(path):
+        return True
+    with open(path, encoding="utf-8") as handle:
+        return bool(json.load(handle)["materialized"])
 
 
 def with_ingest_facts(module: ModuleType, params: dict[str, Any],

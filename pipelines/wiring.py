@@ -34,6 +34,7 @@ def create_pipeline(module: ModuleType, config: dict[str, Any], data: str,
                                              "statistics": ingest_node.out("statistics")},
                           params={"task": task, "params": pick(config, groups["transform"])})
     train_node = Node(train, inputs={
+        "examples": ingest_node.out("examples"),
         "transformed_examples": transform_node.out("transformed_examples"),
         "transform_graph": transform_node.out("transform_graph")},
         params={"task": task, "params": pick(config, groups["train"])})

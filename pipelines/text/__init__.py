@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "margin": 0.05,
     "min_accuracy": 0.0,
     "max_bad_fraction": 0.5,
+    # Train applies the fitted transform graph to ingest's records in tf.data instead of
+    # reading a transformed copy: token lookups are cheaper than writing and reading one.
+    "materialize": False,
 }
 TYPES: dict[str, type] = {
     "format": str, "header": bool, "quoting": bool, "delimiter": str, "text_column": str,
@@ -43,7 +46,7 @@ _MODEL = ("model", "embedding_dim", "units", "dense_units", "filters", "kernel_s
           "trainable_embeddings")
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": _READER + ("eval_fraction", "split_seed"),
-    "transform": _CLEANING + _VOCAB + ("label_values",),
+    "transform": _CLEANING + _VOCAB + ("label_values", "materialize"),
     "train": _MODEL + ("oov_buckets", "patience", "validation_fraction", "label_values"),
     "evaluate": ("label_values", "margin", "min_accuracy", "champion_relative_tolerance",
                  "champion_absolute_tolerance", "force_bless"),

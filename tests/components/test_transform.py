@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from tfpipe.components.transform import encode_batch, with_ingest_facts
-from tfpipe.pipelines.artifacts import Statistics
+from tfpipe.components.transform import (MATERIALIZED_FILE, encode_batch, is_materialized,
+                                        with_ingest_facts)
+from tfpipe.pipelines.artifacts import Examples, Statistics
 
 
 def statistics_with(tmp_path, train: dict) -> Statistics:
@@ -41,3 +42,9 @@ def test_encoded_examples_are_the_same_bytes_every_time():
         # Sorted-key bytes: what a run with another hash seed or map layout writes too.
         assert raw == example.SerializeToString(deterministic=True)
         assert list(example.features.feature["token_ids"].int64_list.value) == [index, index + 1]
+
+
+def test_materialized_unless_transform_said_otherwise(tmp_path):
+    assert is_materialized(Examples(uri=str(tmp_path)))  # artifacts from before the flag
+    (tmp_path / MATERIALIZED_FILE).write_text(json.dumps({"materialized": False}))
+    assert not is_materialized(Examples(uri=str(tmp_path)))

@@ -64,19 +64,21 @@ def test_bad_rows_are_quarantined_with_reasons(result):
         "empty_text": 1, "invalid_utf8": 1, "missing_label": 1, "unknown_label": 1}
 
 
-def test_transform_writes_every_train_example_and_no_eval_copy(result):
-    import tensorflow as tf
-
+def test_train_reads_every_ingested_train_example_through_the_transform_graph(result):
     from tfpipe.pipelines import tfrecords
 
-    with open(os.path.join(only_record(result, "ingest"), "artifact.json")) as handle:
-        train_examples = json.load(handle)["report"]["metrics"]["train_examples"]
+    def report(component: str) -> dict:
+        with open(os.path.join(only_record(result, component), "artifact.json")) as handle:
+            return json.load(handle)["report"]
+
     transformed = os.path.join(only_record(result, "transform"), "transformed_examples")
-    records = tf.data.TFRecordDataset(tfrecords.split_files(transformed, "train"),
-                                      compression_type="GZIP")
-    assert sum(1 for _ in records) == train_examples
-    with pytest.raises(FileNotFoundError):  # evaluate scores the raw eval split
-        tfrecords.split_files(transformed, "eval")
+    with open(os.path.join(transformed, "materialized.json"), encoding="utf-8") as handle:
+        assert json.load(handle) == {"materialized": False}  # text's default
+    with pytest.raises(FileNotFoundError):  # no transformed copy written
+        tfrecords.split_files(transformed, "train")
+    trained = report("train")["params"]
+    assert (trained["train_examples"] + trained["validation_examples"]
+            == report("ingest")["metrics"]["train_examples"])
 
 
 def load_eval(result: dict) -> dict:
