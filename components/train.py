@@ -28,13 +28,12 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
     module = load_task(task)
     keras.utils.set_random_seed(params["seed"])
     tft_output = tft.TFTransformOutput(transform_graph.uri)
-    if is_materialized(transformed_examples):
-        train_ds, validation_ds, sizes = training_datasets(
-            module, tft_output, transformed_examples.uri, params)
-    else:
+    materialized = is_materialized(transformed_examples)
+    if not materialized:
         context.log("applying the transform graph to ingest's train split")
-        train_ds, validation_ds, sizes = training_datasets(
-            module, tft_output, examples.uri, params, raw=True)
+    train_ds, validation_ds, sizes = training_datasets(
+        module, tft_output, transformed_examples.uri if materialized else examples.uri, params,
+        raw=not materialized)
     context.log(f"training on {sizes['train']} examples, validating on {sizes['validation']}")
     keras_model = module.build_model(params, tft_output)
     callbacks: list[Any] = [EpochLogger(context.log, params["epochs"])]

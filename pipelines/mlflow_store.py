@@ -7,6 +7,7 @@ The template holds the schema only: MLflow adds its Default experiment when it o
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -79,8 +80,7 @@ def _copy_into_place(source: str, target: str) -> None:
     partial = f"{target}.{os.getpid()}.partial"
     shutil.copyfile(source, partial)
     try:
-        os.link(partial, target)  # fails if another process made the store meanwhile: keep it
-    except FileExistsError:
-        pass
+        with contextlib.suppress(FileExistsError):  # another process made the store: keep it
+            os.link(partial, target)
     finally:
         os.remove(partial)
