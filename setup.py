@@ -36,7 +36,7 @@ setup(
         "scikit-learn>=1.3",  # the vision task's default data: its bundled 8x8 digits
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout>=2.3"],
+        "test": ["pytest>=8", "pytest-timeout>=2.3", "mypy>=1.10"],
         "lite": ["ai-edge-litert>=2.0"],
     },
     entry_points={"console_scripts": ["tfpipe=tfpipe.pipelines.cli:entry"]},

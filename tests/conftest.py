@@ -36,6 +36,17 @@ def tiny_series_csv(tmp_path) -> str:
                      [f"{t},{v:.4f}" for t, v in zip(steps, values)])
 
 
+# Strings every text serving signature must answer with finite outputs.
+EDGE_TEXTS = ("", "   \t\n  ", "word " * 5000, "naïve café 日本語 🙂 Ünïcödé",
+              "\x00\x01 control \u200b zero-width")
+
+
+@pytest.fixture
+def edge_texts() -> list[str]:
+    """Empty, whitespace-only, very long, non-ASCII and control-character sentences."""
+    return list(EDGE_TEXTS)
+
+
 @pytest.fixture
 def shared_data() -> str:
     """../shared/data, or skip when this checkout has no shared data beside it."""

@@ -42,7 +42,9 @@ def _body(cfg: ModelConfig, embedded: Any) -> Any:
 
     layers = keras.layers
     if cfg.model == "pooled":
-        return layers.GlobalAveragePooling1D(name="pool")(embedded)
+        from tfpipe.pipelines.text.layers import MaskedAverage
+
+        return MaskedAverage(name="pool")(embedded)
     if cfg.model == "bilstm":
         return layers.Bidirectional(layers.LSTM(cfg.units), name="bilstm")(embedded)
     if cfg.model == "conv1d":

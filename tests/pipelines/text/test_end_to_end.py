@@ -104,14 +104,15 @@ def test_served_raw_sentences_reproduce_evaluated_probabilities(result):
     assert set(labels) <= {"0", "1"}
 
 
-def test_unseen_words_and_examples_signature(result):
+def test_unseen_words_edge_texts_and_examples_signature(result, edge_texts):
     import tensorflow as tf
 
     model = tf.saved_model.load(result["serving_path"])
-    sentences = ["Zxqv blorft the quokka was GREAT!!", "qwerty uiop", ""]
+    sentences = ["Zxqv blorft the quokka was GREAT!!", "qwerty uiop"] + edge_texts
     out = model.signatures["serving_default"](text=tf.constant(sentences))
     probabilities = out["probabilities"].numpy()
-    assert probabilities.shape == (3, 2) and np.all(np.isfinite(probabilities))
+    assert probabilities.shape == (len(sentences), 2)
+    assert np.all(np.isfinite(probabilities)), dict(zip(sentences, probabilities.tolist()))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     examples = [tf.train.Example(features=tf.train.Features(feature={"text": tf.train.Feature(
         bytes_list=tf.train.BytesList(value=[s.encode()]))})).SerializeToString()

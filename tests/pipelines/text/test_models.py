@@ -26,6 +26,16 @@ def test_each_model_maps_padded_ids_to_probabilities(name):
     assert model.get_layer("embedding").output_dim == default_embedding_dim(17)
 
 
+@pytest.mark.parametrize("name", ["pooled", "bilstm", "conv1d"])
+def test_each_model_answers_an_all_padding_row_with_finite_probabilities(name):
+    model = build_classifier(ModelConfig(model=name, units=4, filters=4, dense_units=4),
+                             num_tokens=20, vocabulary_size=17, num_classes=2)
+    ids = np.array([[0, 0, 0], [5, 0, 0]], dtype=np.int64)
+    probabilities = np.asarray(model(ids))
+    assert np.all(np.isfinite(probabilities)), probabilities
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
 def test_pooled_model_ignores_padding():
     model = build_classifier(ModelConfig(model="pooled"), 20, 17, 2)
     short = np.asarray(model(np.array([[3, 4, 0]], dtype=np.int64)))

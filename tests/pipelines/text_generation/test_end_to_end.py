@@ -55,6 +55,18 @@ def test_serving_scores_lines_like_evaluate(result):
     np.testing.assert_array_equal(served[:, 3], raw["next_words"])
 
 
+def test_serving_answers_edge_texts_with_finite_outputs(result, edge_texts):
+    import tensorflow as tf
+
+    model = tf.saved_model.load(result["serving_path"])
+    outputs = model.signatures["serving_default"](text=tf.constant(edge_texts))
+    for name, value in outputs.items():
+        value = value.numpy()
+        assert value.shape[0] == len(edge_texts), name
+        if np.issubdtype(value.dtype, np.number):
+            assert np.all(np.isfinite(value)), (name, value)
+
+
 def test_generate_prints_seed_and_words_deterministically(result, capsys):
     argv = ["generate", "--workdir", result["workdir"], "--seed-text", "In the town of",
             "--words", "6"]
