@@ -1,27 +1,14 @@
 """Packaging for tfpipe: one distribution, the `tfpipe` console script."""
-from setuptools import setup
-
-# The design card keeps `components/`, `pipelines/` and `schemas/` as top-level folders;
-# they install as sub-packages of `tfpipe` so nothing generic lands in site-packages.
-PACKAGE_DIR = {
-    "tfpipe": "tfpipe",
-    "tfpipe.components": "components",
-    "tfpipe.pipelines": "pipelines",
-    "tfpipe.pipelines.forecasting": "pipelines/forecasting",
-    "tfpipe.pipelines.vision": "pipelines/vision",
-    "tfpipe.pipelines.text": "pipelines/text",
-    "tfpipe.pipelines.text_generation": "pipelines/text_generation",
-    "tfpipe.schemas": "schemas",
-}
+from setuptools import find_packages, setup
 
 setup(
     name="tfpipe",
     version="0.1.0",
     description="TFX-style ML workflows on Beam, tf.Transform, Keras and MLflow",
     python_requires=">=3.10,<3.13",
-    packages=[name for name, folder in PACKAGE_DIR.items()
-              if __import__("os").path.isfile(f"{folder}/__init__.py")],
-    package_dir=PACKAGE_DIR,
+    # tfpipe/components, tfpipe/pipelines and tfpipe/schemas are symlinks to the design card's
+    # top-level folders: import paths are file paths, and the wheel holds real files.
+    packages=find_packages(include=["tfpipe", "tfpipe.*"]),
     package_data={"tfpipe.schemas": ["*.pbtxt"], "tfpipe.pipelines.text": ["*.txt"]},
     install_requires=[
         "tensorflow>=2.21,<2.22",
@@ -39,5 +26,5 @@ setup(
         "test": ["pytest>=8", "pytest-timeout>=2.3", "mypy>=1.10"],
         "lite": ["ai-edge-litert>=2.0"],
     },
-    entry_points={"console_scripts": ["tfpipe=tfpipe.pipelines.cli:entry"]},
+    entry_points={"console_scripts": ["tfpipe=tfpipe.cli:entry"]},
 )

@@ -59,7 +59,7 @@ def main() -> None:
     cold = timed(command)
     result = last_json_line(cold["stdout"])
     cached = timed(command)
-    from tfpipe.pipelines.run import prepare_config
+    from tfpipe.local_run import prepare_config
 
     config = prepare_config("forecasting", None, SETTINGS)
     train_json = _train_artifact(workdir)

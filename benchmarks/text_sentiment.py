@@ -87,7 +87,7 @@ def main() -> None:
     cold = timed(command(workdir))
     result = last_json_line(cold["stdout"])
     cached = timed(command(workdir))
-    from tfpipe.pipelines.run import prepare_config
+    from tfpipe.local_run import prepare_config
 
     config = prepare_config("text", None, settings)
     ingest = _artifact(workdir, "ingest")["report"]["metrics"]

@@ -58,7 +58,7 @@ def main() -> None:
     cold = timed(command)
     result = last_json_line(cold["stdout"])
     cached = timed(command)
-    from tfpipe.pipelines.run import prepare_config
+    from tfpipe.local_run import prepare_config
 
     config = prepare_config("vision", None, SETTINGS)
     ingest = _artifact(workdir, "ingest")["report"]["metrics"]

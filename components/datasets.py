@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tfpipe.pipelines import tfrecords
+from tfpipe.components import tfrecords
 
 # By default validation membership is a hash of the serialized record: stable across runs and
 # shard order. A task whose records have an order (forecasting: time) names the transformed

@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 
-from tfpipe.pipelines.artifacts import Examples, Model, ModelEvaluation, Statistics
-from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
-from tfpipe.pipelines.context import RunContext
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.artifacts import Examples, Model, ModelEvaluation, Statistics
+from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.context import RunContext
+from tfpipe.registry import load_task
 
 
 @component
@@ -18,7 +18,7 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
              evaluation: Output[ModelEvaluation]) -> Report:
     """Score everything on the eval split, check thresholds, write blessing.json."""
     from tfpipe.components.scoring import call_batched, load_signature
-    from tfpipe.pipelines import blessing, tfrecords
+    from tfpipe.components import blessing, tfrecords
 
     module = load_task(task)
     raw = tfrecords.load_split(examples.uri, "eval", module.raw_feature_spec(params))

@@ -6,11 +6,11 @@ import os
 from collections import Counter
 from typing import Any
 
-from tfpipe.pipelines.artifacts import Examples, Statistics
-from tfpipe.pipelines.component import DataPath, Output, Parameter, Report, component
-from tfpipe.pipelines.context import RunContext
-from tfpipe.pipelines.errors import InputError
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.artifacts import Examples, Statistics
+from tfpipe.component import DataPath, Output, Parameter, Report, component
+from tfpipe.context import RunContext
+from tfpipe.errors import InputError
+from tfpipe.registry import load_task
 
 SPLITS = ("train", "eval")
 
@@ -23,7 +23,7 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
     import apache_beam as beam
 
     from tfpipe.components.statistics import SummaryStats
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
 
     module = load_task(task)
     if hasattr(module, "precheck"):

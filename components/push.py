@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from tfpipe.pipelines.artifacts import (Examples, Model, ModelEvaluation, PushedModel,
+from tfpipe.artifacts import (Examples, Model, ModelEvaluation, PushedModel,
                                         process_alive)
-from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
-from tfpipe.pipelines.context import RunContext
-from tfpipe.pipelines.errors import TfpipeError
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.context import RunContext
+from tfpipe.errors import TfpipeError
+from tfpipe.registry import load_task
 
 STAGING_PREFIX = ".staging-"
 # Written inside each version (TF Serving ignores assets.extra/) so a push interrupted after
@@ -55,7 +55,7 @@ def validate_serving(module: Any, model_dir: str, examples_dir: str,
                      params: dict[str, Any]) -> None:
     """Load the SavedModel and call serving_default on eval examples; raise when it fails."""
     from tfpipe.components.scoring import call_batched, load_signature
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
 
     try:
         raw = tfrecords.load_split(examples_dir, "eval", module.raw_feature_spec(params))

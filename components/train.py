@@ -6,10 +6,10 @@ import os
 import time
 from typing import Any
 
-from tfpipe.pipelines.artifacts import Examples, Model, TransformGraph
-from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
-from tfpipe.pipelines.context import RunContext
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.artifacts import Examples, Model, TransformGraph
+from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.context import RunContext
+from tfpipe.registry import load_task
 
 
 @component

@@ -13,10 +13,10 @@ import os
 from types import ModuleType
 from typing import Any
 
-from tfpipe.pipelines.artifacts import Examples, Statistics, TransformGraph
-from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
-from tfpipe.pipelines.context import RunContext
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.artifacts import Examples, Statistics, TransformGraph
+from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.context import RunContext
+from tfpipe.registry import load_task
 
 TRANSFORMED_SPLIT = "train"
 # In transformed_examples: whether the transformed train split was written. When it was not
@@ -35,7 +35,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     from tensorflow_transform.tf_metadata import schema_utils
     from tfx_bsl.public import tfxio
 
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
 
     module = load_task(task)
     params = with_ingest_facts(module, params, statistics)

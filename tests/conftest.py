@@ -61,9 +61,8 @@ def modules_loaded_after() -> Callable[[str, tuple[str, ...]], list[str]]:
 
     def check(code: str, names: tuple[str, ...]) -> list[str]:
         probe = f"{code}\nimport sys\nprint([m for m in {names!r} if m in sys.modules])"
-        # Run from /: a checkout's top-level tfpipe/ folder would shadow the installed package.
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                             check=True, cwd="/")
+                             check=True)
         return ast.literal_eval(out.stdout.strip().splitlines()[-1])
 
     return check

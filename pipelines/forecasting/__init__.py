@@ -1,6 +1,6 @@
 """Forecasting task: windows of a univariate series -> the next `horizon` values.
 
-Implements the TaskModule interface of tfpipe.pipelines.task. Heavy modules are imported
+Implements the TaskModule interface of tfpipe.task. Heavy modules are imported
 inside the functions so loading this package for a cache check stays fast.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 NAME = "forecasting"
 PRIMARY_METRIC = "mae"
@@ -178,7 +178,7 @@ def baselines(raw: dict[str, Any], statistics: dict[str, Any],
 def value_checks(candidate: dict[str, float], baselines: dict[str, dict[str, float]],
                  params: dict[str, Any]) -> list[Any]:
     """mae <= (1 - margin) * best baseline mae."""
-    from tfpipe.pipelines.blessing import relative_to_baseline
+    from tfpipe.components.blessing import relative_to_baseline
 
     return [relative_to_baseline("mae", candidate["mae"], baselines, params["margin"])]
 

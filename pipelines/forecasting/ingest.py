@@ -7,7 +7,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfpipe.pipelines.forecasting import series
-from tfpipe.pipelines.schema import check_float, load_schema
+from tfpipe.schemas import check_float, load_schema
 
 
 class ParseRow(beam.DoFn):

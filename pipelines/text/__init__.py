@@ -1,6 +1,6 @@
 """Text classification task: labelled sentences -> class probabilities.
 
-Implements the TaskModule interface of tfpipe.pipelines.task. Heavy modules are imported
+Implements the TaskModule interface of tfpipe.task. Heavy modules are imported
 inside the functions so loading this package for a cache check stays fast.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.text import config as text_config_module
 from tfpipe.pipelines.text.features import (LABEL_INDEX_KEY, LABEL_KEY, LABEL_VOCAB,
                                             SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY,
@@ -263,7 +263,7 @@ def baselines(raw: dict[str, Any], statistics: dict[str, Any],
 def value_checks(candidate: dict[str, float], baselines: dict[str, dict[str, float]],
                  params: dict[str, Any]) -> list[Any]:
     """accuracy >= (1 + margin) * majority accuracy, and >= min_accuracy when set."""
-    from tfpipe.pipelines.blessing import relative_to_baseline, value_check
+    from tfpipe.components.blessing import relative_to_baseline, value_check
 
     checks = [relative_to_baseline("accuracy", candidate["accuracy"], baselines,
                                    params["margin"])]

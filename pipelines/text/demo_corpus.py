@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import random
 
-from tfpipe.pipelines.files import write_if_changed
+from tfpipe.files import write_if_changed
 
 SUBJECTS = ("the movie", "this phone", "the food", "the service", "the plot", "the battery",
             "the staff", "this album", "the camera", "the soup", "the ending", "the hotel room",

@@ -16,7 +16,7 @@ def raw_feature_spec(task: str, labelled: bool = True) -> dict[str, Any]:
     """tf.Example parsing spec of a text task's ingested records, from schemas/<task>.pbtxt."""
     from tensorflow_transform.tf_metadata import schema_utils
 
-    from tfpipe.pipelines.schema import load_schema
+    from tfpipe.schemas import load_schema
 
     spec = dict(schema_utils.schema_as_feature_spec(load_schema(task)).feature_spec)
     if not labelled:

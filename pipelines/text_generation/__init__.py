@@ -1,6 +1,6 @@
 """Next-word text generation task: lines of a corpus -> a bidirectional-LSTM language model.
 
-Implements the TaskModule interface of tfpipe.pipelines.task. Heavy modules are imported
+Implements the TaskModule interface of tfpipe.task. Heavy modules are imported
 inside the functions so loading this package for a cache check stays fast. The SavedModel
 also carries a `generate` signature (seed text, words, temperature, seed -> text).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.text import config as text_config_module
 from tfpipe.pipelines.text.features import TEXT_KEY, VOCAB_NAME
 from tfpipe.pipelines.text_generation import config as generation_config_module
@@ -227,7 +227,7 @@ def baselines(raw: dict[str, Any], statistics: dict[str, Any],
 def value_checks(candidate: dict[str, float], baselines: dict[str, dict[str, float]],
                  params: dict[str, Any]) -> list[Any]:
     """top5_accuracy >= (1 + margin) * the unigram baseline's."""
-    from tfpipe.pipelines.blessing import relative_to_baseline
+    from tfpipe.components.blessing import relative_to_baseline
 
     return [relative_to_baseline("top5_accuracy", candidate["top5_accuracy"], baselines,
                                  params["margin"])]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 GENERATE_SIGNATURE = "generate"
 

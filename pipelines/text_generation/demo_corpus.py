@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import random
 
-from tfpipe.pipelines.files import write_if_changed
+from tfpipe.files import write_if_changed
 
 PLACES = ("galway", "dublin", "athy", "kerry", "the glen", "the valley", "the harbour",
           "the mountain", "the river shannon", "the county clare")

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 FLIPS = ("", "horizontal", "vertical", "horizontal_and_vertical")
 

@@ -17,7 +17,7 @@ def raw_feature_spec(image_size: tuple[int, int], channels: int,
     """tf.io parsing spec of an ingested example, from schemas/vision.pbtxt and the shape."""
     import tensorflow as tf
 
-    from tfpipe.pipelines.schema import load_schema
+    from tfpipe.schemas import load_schema
 
     height, width = image_size
     dtypes = {0: None, 1: tf.string, 2: tf.int64, 3: tf.float32}  # schema_pb2.FeatureType

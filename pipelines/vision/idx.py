@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 _IMAGES = re.compile(r"^(?P<prefix>.*)images[-.]idx3-ubyte(?:\.gz)?$")
 _LABELS = re.compile(r"^(?P<prefix>.*)labels[-.]idx1-ubyte(?:\.gz)?$")

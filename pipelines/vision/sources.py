@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import VisionConfig, default_folder_shape
 from tfpipe.pipelines.vision.idx import find_idx_pairs, load_idx_pair
 

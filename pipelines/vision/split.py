@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 TRAIN, EVAL = "train", "eval"
 

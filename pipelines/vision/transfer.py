@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import VisionConfig
 from tfpipe.pipelines.vision.features import IMAGE_XF
 from tfpipe.pipelines.vision.model import (FEATURES_LAYER, augment, classification_head,

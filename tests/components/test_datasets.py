@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tfpipe.components.datasets import first_validation_position, training_datasets
-from tfpipe.pipelines import tfrecords
+from tfpipe.components import tfrecords
 
 
 class FakeTransformOutput:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tfpipe.components import export
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.registry import load_task
 
 TEXTS = ["good good film", "bad film here", "good fun film", "bad bad plot"] * 5
 LABELS = ["1", "0", "1", "0"] * 5
@@ -59,7 +59,7 @@ def test_serving_default_takes_raw_text_and_matches_the_model(exported):
 def test_examples_signature_matches_serving_default(exported):
     import tensorflow as tf
 
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
 
     path, texts, expected, _ = exported
     signature = tf.saved_model.load(path).signatures[export.EXAMPLES_SIGNATURE]

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from tfpipe.components.transform import (MATERIALIZED_FILE, encode_batch, is_materialized,
                                         with_ingest_facts)
-from tfpipe.pipelines.artifacts import Examples, Statistics
+from tfpipe.artifacts import Examples, Statistics
 
 
 def statistics_with(tmp_path, train: dict) -> Statistics:

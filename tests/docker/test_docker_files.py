@@ -6,8 +6,8 @@ import re
 
 import yaml
 
-from tfpipe.pipelines import config as cfg
-from tfpipe.pipelines.cli import TASKS
+from tfpipe import config as cfg
+from tfpipe.cli import TASKS
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCKER = os.path.join(ROOT, "docker")
@@ -49,6 +49,6 @@ def test_pipeline_image_runs_the_console_script():
         dockerfile = handle.read()
     assert 'ENTRYPOINT ["tfpipe"]' in dockerfile
     with open(os.path.join(ROOT, "setup.py"), encoding="utf-8") as handle:
-        assert "tfpipe=tfpipe.pipelines.cli:entry" in handle.read()
+        assert "tfpipe=tfpipe.cli:entry" in handle.read()
     for folder in ("components", "pipelines", "schemas", "tfpipe"):
         assert f"COPY {folder} ./{folder}" in dockerfile

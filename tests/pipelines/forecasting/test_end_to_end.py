@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.run import run_task
+from tfpipe.local_run import run_task
 
 pytestmark = pytest.mark.slow
 FAST = ["model=dense", "units=32", "window_size=12", "epochs=40", "patience=8",
@@ -69,7 +69,7 @@ def test_identical_rerun_is_served_from_cache(first, data, workdir):
 def test_pushed_model_reproduces_evaluated_predictions(first):
     import tensorflow as tf
 
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
     from tfpipe.pipelines.forecasting.preprocessing import raw_feature_spec
 
     eval_dir = evaluation_dir(first)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from tfpipe.components.datasets import training_datasets
-from tfpipe.pipelines import forecasting, tfrecords
+from tfpipe.pipelines import forecasting
+from tfpipe.components import tfrecords
 from tfpipe.pipelines.forecasting.series import make_windows
 
 PARAMS = {"window_size": 4, "horizon": 1, "seasonal_period": None}

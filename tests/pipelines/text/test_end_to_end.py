@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.errors import InputError
-from tfpipe.pipelines.run import run_task
+from tfpipe.errors import InputError
+from tfpipe.local_run import run_task
 from tfpipe.pipelines.text.demo_corpus import sentiment_corpus
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_bad_rows_are_quarantined_with_reasons(result):
 
 
 def test_train_reads_every_ingested_train_example_through_the_transform_graph(result):
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
 
     def report(component: str) -> dict:
         with open(os.path.join(only_record(result, component), "artifact.json")) as handle:
@@ -82,7 +82,7 @@ def test_train_reads_every_ingested_train_example_through_the_transform_graph(re
 
 
 def load_eval(result: dict) -> dict:
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
     from tfpipe.pipelines.text.features import raw_feature_spec
 
     return tfrecords.load_split(os.path.join(only_record(result, "ingest"), "examples"),

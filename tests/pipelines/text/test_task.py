@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.errors import InputError
-from tfpipe.pipelines.tasks import load_task
+from tfpipe.errors import InputError
+from tfpipe.registry import load_task
 
 
 class FakeTransformOutput:

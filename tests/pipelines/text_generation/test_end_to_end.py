@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.cli import main
-from tfpipe.pipelines.run import run_task
+from tfpipe.cli import main
+from tfpipe.local_run import run_task
 from tfpipe.pipelines.text_generation.demo_corpus import ballad_corpus
 
 pytestmark = pytest.mark.slow
@@ -36,8 +36,8 @@ def test_language_model_beats_unigram_and_is_pushed(result):
 def test_serving_scores_lines_like_evaluate(result):
     import tensorflow as tf
 
-    from tfpipe.pipelines import tfrecords
-    from tfpipe.pipelines.tasks import load_task
+    from tfpipe.components import tfrecords
+    from tfpipe.registry import load_task
 
     module = load_task("text-generation")
     root = os.path.join(result["workdir"], "artifacts", "text-generation")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tfpipe.pipelines import vision
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import (Augmentation, parse_config, parse_ints, parse_names,
                                             parse_size)
 
@@ -57,7 +57,7 @@ def test_bad_values_name_the_key(params, key):
 
 
 def test_task_defaults_cover_every_param_group_key():
-    from tfpipe.pipelines.config import COMMON_DEFAULTS
+    from tfpipe.config import COMMON_DEFAULTS
 
     known = set(vision.DEFAULTS) | set(COMMON_DEFAULTS)
     for group, keys in vision.PARAM_GROUPS.items():
@@ -66,7 +66,7 @@ def test_task_defaults_cover_every_param_group_key():
 
 
 def test_task_validate_rejects_missing_base_model(tmp_path):
-    from tfpipe.pipelines.config import COMMON_DEFAULTS
+    from tfpipe.config import COMMON_DEFAULTS
 
     config = {**COMMON_DEFAULTS, **vision.DEFAULTS, "base_model": str(tmp_path / "nope.keras")}
     with pytest.raises(InputError, match="nothing is downloaded"):

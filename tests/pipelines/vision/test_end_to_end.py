@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.errors import InputError
-from tfpipe.pipelines.run import run_task
+from tfpipe.errors import InputError
+from tfpipe.local_run import run_task
 
 from .conftest import add_bad_files, make_colour_folder
 
@@ -78,7 +78,7 @@ def test_bad_files_are_quarantined_with_reasons_and_the_rest_train(colour_run, c
 def test_pushed_model_serves_png_bytes_with_the_classes_evaluate_scored(colour_run):
     import tensorflow as tf
 
-    from tfpipe.pipelines import tfrecords
+    from tfpipe.components import tfrecords
     from tfpipe.pipelines.vision.features import raw_feature_spec
     from tfpipe.pipelines.vision.serving import encode_png_batch
 

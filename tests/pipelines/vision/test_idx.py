@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.idx import find_idx_pairs, load_idx_pair, read_idx
 
 from .conftest import write_idx

@@ -60,7 +60,7 @@ def test_default_digits_written_once(tmp_path):
 def test_raw_spec_follows_the_schema_file():
     import tensorflow as tf
 
-    from tfpipe.pipelines.schema import load_schema
+    from tfpipe.schemas import load_schema
     from tfpipe.pipelines.vision.features import raw_feature_spec
 
     spec = raw_feature_spec((28, 28), 1)

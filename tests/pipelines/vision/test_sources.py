@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import parse_config
 from tfpipe.pipelines.vision.sources import (FOLDER, IDX, NPZ, build_manifest, detect_kind,
                                              label_names)

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.split import EVAL, TRAIN, assign_splits, stratified_split
 
 

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import parse_config
 from tfpipe.pipelines.vision.features import IMAGE_XF
 from tfpipe.pipelines.vision.model import build_cnn, build_model

@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from tfpipe.pipelines.run import run_task
+from tfpipe.local_run import run_task
 
 pytestmark = pytest.mark.slow
 SPLIT = 8000  # MNIST test file: first 8,000 train, last 2,000 evaluate

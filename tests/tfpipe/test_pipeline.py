@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tfpipe.pipelines.artifacts import Artifact, Model
-from tfpipe.pipelines.component import DataPath, Input, Output, Parameter, component
-from tfpipe.pipelines.pipeline import Node, OutputRef, Pipeline
+from tfpipe.artifacts import Artifact, Model
+from tfpipe.component import DataPath, Input, Output, Parameter, component
+from tfpipe.pipeline import Node, OutputRef, Pipeline
 
 
 @component

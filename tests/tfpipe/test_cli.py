@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from tfpipe.pipelines import cli
+from tfpipe import cli
 
 FAST = ["--quiet", "--set", "model=dense", "--set", "epochs=1", "--set", "window_size=4"]
 
@@ -17,7 +17,7 @@ def tfpipe_binary() -> str:
 
 
 def test_help_is_fast_and_imports_nothing_heavy(modules_loaded_after):
-    code = "from tfpipe.pipelines import cli; cli.build_parser().format_help()"
+    code = "from tfpipe import cli; cli.build_parser().format_help()"
     heavy = ("tensorflow", "apache_beam", "mlflow", "tensorflow_transform")
     assert modules_loaded_after(code, heavy) == []
     started = time.perf_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tfpipe.pipelines.artifacts import list_records
-from tfpipe.pipelines.pipeline import Resolved
+from tfpipe.artifacts import list_records
+from tfpipe.pipeline import Resolved
 
 
 def find_champion(artifacts_root: str, pipeline: str, serving_base: str,

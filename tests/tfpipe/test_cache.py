@@ -1,7 +1,7 @@
 """Cache keys and the reasons a component runs."""
 from __future__ import annotations
 
-from tfpipe.pipelines import cache
+from tfpipe import cache
 
 
 def test_file_fingerprint_follows_content_not_path(tmp_path):

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from tfpipe.pipelines.config import run_paths
-from tfpipe.pipelines.tracking import ComponentEvent, RunEnd
-from tfpipe.pipelines.tracking_process import BackgroundTracker, TrackingFailed
+from tfpipe.config import run_paths
+from tfpipe.tracking import ComponentEvent, RunEnd
+from tfpipe.tracking_process import BackgroundTracker, TrackingFailed
 
 
 def tracker_for(workdir: str, tracking_uri: str | None = None) -> BackgroundTracker:
@@ -89,9 +89,9 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_child(tmp_path):
     script = tmp_path / "pipeline_script.py"
     script.write_text(
         "import sys\n"
-        "from tfpipe.pipelines.config import run_paths\n"
-        "from tfpipe.pipelines.tracking import RunEnd\n"
-        "from tfpipe.pipelines.tracking_process import BackgroundTracker\n"
+        "from tfpipe.config import run_paths\n"
+        "from tfpipe.tracking import RunEnd\n"
+        "from tfpipe.tracking_process import BackgroundTracker\n"
         "print('script body ran', file=sys.stderr)\n"
         f"paths = run_paths({str(tmp_path / 'w')!r}, {{}})\n"
         "tracker = BackgroundTracker(paths, 'demo', 'text', {}, 'data')\n"

@@ -10,9 +10,9 @@ from tfpipe.components.ingest import ingest
 from tfpipe.components.push import push
 from tfpipe.components.train import train
 from tfpipe.components.transform import transform
-from tfpipe.pipelines.champion import champion_resolver
-from tfpipe.pipelines.config import RunPaths, pick
-from tfpipe.pipelines.pipeline import Node, Pipeline
+from tfpipe.components.champion import champion_resolver
+from tfpipe.config import RunPaths, pick
+from tfpipe.pipeline import Node, Pipeline
 
 # Imported by the local runner while ingest, which needs only Beam, runs in a forked child:
 # the first TensorFlow import then overlaps ingest instead of following it.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from tfpipe.pipelines import artifacts as art
-from tfpipe.pipelines.champion import find_champion
+from tfpipe import artifacts as art
+from tfpipe.components.champion import find_champion
 
 
 def record_push(root: str, base: str, key: str, version: int, model_key: str) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from tfpipe.pipelines.pipeline import Node
-from tfpipe.pipelines.runner import Outcome, RunState
-from tfpipe.pipelines.tracking import ComponentEvent, RunEnd
+from tfpipe.pipeline import Node
+from tfpipe.runner import Outcome, RunState
+from tfpipe.tracking import ComponentEvent, RunEnd
 
 
 class Tracker(Protocol):

@@ -5,7 +5,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, get_args, get_origin, get_type_hints
 
-from tfpipe.pipelines.artifacts import Artifact
+from tfpipe.artifacts import Artifact
 
 
 class _Marker:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 # Keys every task accepts; paths default to folders under the workdir.
 COMMON_DEFAULTS: dict[str, Any] = {

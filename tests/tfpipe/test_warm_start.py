@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 import pytest
-from tfpipe.pipelines.warm_start import import_all, run_while_importing
+from tfpipe.warm_start import import_all, run_while_importing
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="warm start forks only on Linux")
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 PRELUDE = """
 import os, sys
 sys.path.insert(0, {folder!r})
-from tfpipe.pipelines.errors import InputError
-from tfpipe.pipelines.warm_start import run_while_importing
+from tfpipe.errors import InputError
+from tfpipe.warm_start import run_while_importing
 """
 
 

@@ -1,7 +1,7 @@
 """Blessing: value thresholds, change thresholds and the decision."""
 from __future__ import annotations
 
-from tfpipe.pipelines import blessing
+from tfpipe.components import blessing
 
 
 def test_relative_to_best_baseline_for_a_lower_is_better_metric():

@@ -16,15 +16,12 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tfpipe.pipelines.config import RunPaths
-from tfpipe.pipelines.errors import TfpipeError
-from tfpipe.pipelines.tracking import ComponentEvent, MlflowTracker, RunEnd
+from tfpipe.config import RunPaths
+from tfpipe.errors import TfpipeError
+from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 
 
-# The child drops the working directory from sys.path before importing tfpipe: in a
-# checkout, the top-level tfpipe/ folder (only __init__.py) would shadow the installed package.
-CHILD_COMMAND = ("import sys; sys.path.pop(0); "
-                 "from tfpipe.pipelines.tracking_process import main; main(sys.argv[1:])")
+CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])"
 
 
 class TrackingFailed(TfpipeError):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tfpipe.pipelines import config as cfg
-from tfpipe.pipelines.errors import InputError
+from tfpipe import config as cfg
+from tfpipe.errors import InputError
 
 DEFAULTS = {"window_size": 20, "learning_rate": 0.001, "model": "dense", "split_index": None,
             "flag": False}

@@ -8,13 +8,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tfpipe.pipelines import artifacts as art
-from tfpipe.pipelines import cache
-from tfpipe.pipelines.component import Report
-from tfpipe.pipelines.context import RunContext
-from tfpipe.pipelines.errors import ComponentFailed, TfpipeError
-from tfpipe.pipelines.pipeline import Node, Pipeline, Resolved
-from tfpipe.pipelines.warm_start import run_while_importing
+from tfpipe import artifacts as art
+from tfpipe import cache
+from tfpipe.component import Report
+from tfpipe.context import RunContext
+from tfpipe.errors import ComponentFailed, TfpipeError
+from tfpipe.pipeline import Node, Pipeline, Resolved
+from tfpipe.warm_start import run_while_importing
 
 
 @dataclass

@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from tfpipe.pipelines.artifacts import Artifact
-from tfpipe.pipelines.component import Input, Output, Parameter, Report, component
-from tfpipe.pipelines.config import run_paths
-from tfpipe.pipelines.pipeline import Node, Pipeline
-from tfpipe.pipelines.runner import LocalRunner
-from tfpipe.pipelines.tracking_hook import TrackingHook
-from tfpipe.pipelines.tracking_process import BackgroundTracker, TrackingFailed
+from tfpipe.artifacts import Artifact
+from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.config import run_paths
+from tfpipe.pipeline import Node, Pipeline
+from tfpipe.runner import LocalRunner
+from tfpipe.tracking_hook import TrackingHook
+from tfpipe.tracking_process import BackgroundTracker, TrackingFailed
 
 
 @component

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfpipe.pipelines.cache import flatten
-from tfpipe.pipelines.config import RunPaths
+from tfpipe.cache import flatten
+from tfpipe.config import RunPaths
 
 MAX_PARAM_LENGTH = 6000
 
@@ -57,7 +57,7 @@ class MlflowTracker:
 
         from mlflow.tracking import MlflowClient
 
-        from tfpipe.pipelines.mlflow_store import seed_new_store
+        from tfpipe.mlflow_store import seed_new_store
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no DB-migration chatter
         logging.getLogger("alembic").setLevel(logging.WARNING)

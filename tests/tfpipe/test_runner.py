@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from tfpipe.pipelines.artifacts import Artifact
-from tfpipe.pipelines.component import DataPath, Input, Output, Parameter, Report, component
-from tfpipe.pipelines.errors import ComponentFailed
-from tfpipe.pipelines.pipeline import Node, Pipeline
-from tfpipe.pipelines.runner import LocalRunner
+from tfpipe.artifacts import Artifact
+from tfpipe.component import DataPath, Input, Output, Parameter, Report, component
+from tfpipe.errors import ComponentFailed
+from tfpipe.pipeline import Node, Pipeline
+from tfpipe.runner import LocalRunner
 
 CALLS: list[str] = []
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from tfpipe.pipelines import artifacts as art
+from tfpipe import artifacts as art
 
 
 def test_commit_renames_into_place_with_record(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from tfpipe.pipelines.errors import InputError
+from tfpipe.errors import InputError
 
 TASK_PACKAGES = {
     "forecasting": "tfpipe.pipelines.forecasting",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from tfpipe.pipelines.mlflow_store import seed_new_store, sqlite_path, template_path
+from tfpipe.mlflow_store import seed_new_store, sqlite_path, template_path
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from tfpipe.pipelines.component import ComponentSpec
+from tfpipe.component import ComponentSpec
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Pipeline:
         """The task package whose source enters every cache key (None for ad-hoc pipelines)."""
         if not self.task:
             return None
-        from tfpipe.pipelines.tasks import load_task
+        from tfpipe.registry import load_task
 
         return load_task(self.task)
 

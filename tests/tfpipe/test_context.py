@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tfpipe.pipelines.cli import main
-from tfpipe.pipelines.context import RunContext
+from tfpipe.cli import main
+from tfpipe.context import RunContext
 
 
 def context_for(args: list[str], tmp_path) -> RunContext:
@@ -36,7 +36,7 @@ def test_cli_hands_args_after_double_dash_to_beam(monkeypatch, tmp_path):
         seen.update(task=task, sets=sets, beam_args=beam_args)
         raise SystemExit(0)
 
-    monkeypatch.setattr("tfpipe.pipelines.run.run_task", fake_run_task)
+    monkeypatch.setattr("tfpipe.local_run.run_task", fake_run_task)
     with pytest.raises(SystemExit):
         main(["run", "forecasting", "--set", "epochs=1", "--", "--runner=SparkRunner"])
     assert seen == {"task": "forecasting", "sets": ["epochs=1"],

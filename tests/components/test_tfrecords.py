@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfpipe.pipelines.tfrecords import to_example
+from tfpipe.components.tfrecords import to_example
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 DTYPES = {"bytes_list": object, "int64_list": "int64", "float_list": "float32"}
@@ -139,7 +139,7 @@ def test_trailing_nul_bytes_are_kept(value):
 
 
 def test_encoding_does_not_import_tensorflow(modules_loaded_after):
-    code = ("from tfpipe.pipelines.tfrecords import to_example; import numpy as np; "
+    code = ("from tfpipe.components.tfrecords import to_example; import numpy as np; "
             "to_example({'text': b'a film', 'label': 'pos', 'label_index': 1, "
             "'image': np.zeros(784, 'uint8'), 'w': [0.5], 'n': [-1] * 20})")
     assert modules_loaded_after(code, ("tensorflow",)) == []

@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 
-from tfpipe.pipelines.errors import ComponentFailed, TfpipeError
+from tfpipe.errors import ComponentFailed, TfpipeError
 
 TASKS = ("forecasting", "vision", "text", "text-generation")
 
@@ -80,7 +80,7 @@ def entry() -> None:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from tfpipe.pipelines.run import run_task
+    from tfpipe.local_run import run_task
 
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
                       quiet=args.quiet)

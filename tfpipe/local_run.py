@@ -5,9 +5,9 @@ import os
 import time
 from typing import Any
 
-from tfpipe.pipelines import config as cfg
-from tfpipe.pipelines.errors import InputError
-from tfpipe.pipelines.tasks import load_task
+from tfpipe import config as cfg
+from tfpipe.errors import InputError
+from tfpipe.registry import load_task
 
 
 def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:
@@ -23,10 +23,10 @@ def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[
 def run_task(task: str, data: str | None, config_file: str | None, sets: list[str],
              workdir: str, beam_args: list[str], quiet: bool = False) -> dict[str, Any]:
     """Run one task end to end and return the --json summary."""
-    from tfpipe.pipelines.runner import LocalRunner
-    from tfpipe.pipelines.tracking_hook import TrackingHook
-    from tfpipe.pipelines.tracking_process import BackgroundTracker
-    from tfpipe.pipelines.wiring import WARM_IMPORTS, create_pipeline
+    from tfpipe.runner import LocalRunner
+    from tfpipe.tracking_hook import TrackingHook
+    from tfpipe.tracking_process import BackgroundTracker
+    from tfpipe.pipelines.standard import WARM_IMPORTS, create_pipeline
 
     started = time.perf_counter()
     module = load_task(task)
