@@ -5,6 +5,7 @@ import os
 from typing import Any
 
 from tfpipe.artifacts import list_records
+from tfpipe.components.versions import pushed_versions, version_dir
 from tfpipe.pipeline import Resolved
 
 
@@ -12,9 +13,10 @@ def find_champion(artifacts_root: str, pipeline: str, serving_base: str,
                   candidate_key: str) -> dict[str, Any] | None:
     """Highest pushed version under serving_base whose model is not the candidate."""
     pushes = [r.report.get("summary", {}) for r in list_records(artifacts_root, pipeline, "push")]
+    versions = {version_dir(serving_base, v) for v in pushed_versions(serving_base)}
     eligible = [p for p in pushes
                 if p.get("pushed") and p.get("model_key") != candidate_key
-                and os.path.dirname(p.get("serving_path", "")) == serving_base
+                and p.get("serving_path") in versions
                 and os.path.isfile(os.path.join(p["serving_path"], "saved_model.pb"))]
     if not eligible:
         return None

@@ -5,9 +5,11 @@ import json
 import os
 import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from tfpipe import files
+from tfpipe.files import process_alive  # noqa: F401  (imported from here by callers)
 
 ARTIFACT_FILE = "artifact.json"
 TMP_PREFIX = ".tmp-"
@@ -117,7 +119,7 @@ def new_staging_dir(final_dir: str) -> str:
     """A hidden sibling of final_dir to write into before the atomic rename."""
     parent, name = os.path.split(final_dir)
     os.makedirs(parent, exist_ok=True)
-    staging = os.path.join(parent, f"{TMP_PREFIX}{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    staging = os.path.join(parent, files.staging_name(TMP_PREFIX, name))
     os.makedirs(staging)
     return staging
 
@@ -137,34 +139,4 @@ def commit(staging: str, final_dir: str, record: dict[str, Any]) -> None:
 
 def remove_stale_staging(parent: str) -> list[str]:
     """Delete staging folders left by crashed processes; return what was removed."""
-    removed = []
-    if not os.path.isdir(parent):
-        return removed
-    for name in os.listdir(parent):
-        if not name.startswith(TMP_PREFIX):
-            continue
-        pid = _pid_of(name)
-        if pid is not None and pid != os.getpid() and process_alive(pid):
-            continue
-        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-        removed.append(name)
-    return removed
-
-
-def _pid_of(name: str) -> int | None:
-    parts = name.split("-")
-    try:
-        return int(parts[-2])
-    except (IndexError, ValueError):
-        return None
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this pid exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return files.remove_stale_staging(parent, TMP_PREFIX)

@@ -1,7 +1,9 @@
-"""Small file helpers shared by tasks."""
+"""Small file helpers shared by the framework, components and tasks."""
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
 
 
 def write_if_changed(path: str, content: str) -> str:
@@ -16,3 +18,46 @@ def write_if_changed(path: str, content: str) -> str:
         handle.write(content)
     os.replace(staging, path)
     return path
+
+
+def staging_name(prefix: str, name: str) -> str:
+    """`<prefix><name>-<pid>-<random>`: a hidden name to write under before a rename, from
+    which remove_stale_staging can tell whether its writer still runs."""
+    return f"{prefix}{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def remove_stale_staging(parent: str, prefix: str) -> list[str]:
+    """Delete the `prefix` folders under parent whose writing process is gone (or cannot be
+    told from the name); keep those of live processes. Returns the names removed."""
+    removed: list[str] = []
+    if not os.path.isdir(parent):
+        return removed
+    for name in os.listdir(parent):
+        if not name.startswith(prefix):
+            continue
+        pid = _writer_pid(name)
+        if pid is not None and pid != os.getpid() and process_alive(pid):
+            continue
+        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
+def _writer_pid(name: str) -> int | None:
+    """The pid field of a staging_name, or None when the name has none."""
+    parts = name.split("-")
+    try:
+        return int(parts[-2])
+    except (IndexError, ValueError):
+        return None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from tfpipe.components.versions import pushed_versions, version_dir
 from tfpipe.errors import InputError
 
 GENERATE_SIGNATURE = "generate"
@@ -10,12 +11,11 @@ GENERATE_SIGNATURE = "generate"
 
 def latest_version(base: str) -> str:
     """The highest integer version folder under a TF Serving model base path."""
-    versions = sorted(int(n) for n in os.listdir(base) if n.isdigit()) \
-        if os.path.isdir(base) else []
+    versions = pushed_versions(base)
     if not versions:
         raise InputError(f"no pushed model under {base}; run `tfpipe run text-generation` "
                          "first (and check --workdir / --model-name)")
-    return os.path.join(base, str(versions[-1]))
+    return version_dir(base, versions[-1])
 
 
 def generate_text(model_dir: str, seed_text: str, words: int, temperature: float = 0.0,
