@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from tfpipe.components import tfrecords
+from tfpipe.task import Task
 
 # By default validation membership is a hash of the serialized record: stable across runs and
 # shard order. A task whose records have an order (forecasting: time) names the transformed
@@ -19,17 +19,17 @@ _BUCKETS = 1000
 _plain = tf.autograph.experimental.do_not_convert
 
 
-def training_datasets(module: ModuleType, tft_output: Any, root: str, params: dict[str, Any],
+def training_datasets(hooks: Task, tft_output: Any, root: str, params: dict[str, Any],
                       raw: bool = False) -> tuple[tf.data.Dataset, Any, dict[str, int]]:
     """(train, validation or None, sizes) from the train split; eval is never touched.
 
     `root` holds transformed records, or with `raw` ingest's records, which then go through
     the transform graph here (the graph serving uses, loaded once for export too).
     """
-    features_of = _transformed_features(module, tft_output, params, raw)
+    features_of = _transformed_features(hooks, tft_output, params, raw)
     records = tf.data.TFRecordDataset(tfrecords.split_files(root, "train"),
                                       compression_type="GZIP")
-    in_validation = validation_rule(module, records, params.get("validation_fraction", 0.0))
+    in_validation = validation_rule(hooks, records, params.get("validation_fraction", 0.0))
     sizes = split_sizes(records, in_validation)
 
     def parsed(keep: Callable[[tf.Tensor], tf.Tensor]) -> tf.data.Dataset:
@@ -38,7 +38,7 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str, params: di
 
     @_plain
     def to_xy(features: dict[str, tf.Tensor]) -> tuple[Any, Any]:
-        return module.model_inputs(features), module.model_label(features)
+        return hooks.model_inputs(features), hooks.model_label(features)
 
     batch_size = params["batch_size"]
     train = parsed(_plain(lambda r: tf.logical_not(in_validation(r))))
@@ -53,13 +53,13 @@ def training_datasets(module: ModuleType, tft_output: Any, root: str, params: di
     return train_ds, validation_ds, sizes
 
 
-def _transformed_features(module: ModuleType, tft_output: Any, params: dict[str, Any],
+def _transformed_features(hooks: Task, tft_output: Any, params: dict[str, Any],
                           raw: bool) -> Callable[[tf.Tensor], dict[str, Any]]:
     """Serialized records (a batch) -> transformed features."""
     if not raw:
         spec = tft_output.transformed_feature_spec()
         return _plain(lambda batch: tf.io.parse_example(batch, spec))
-    spec = module.raw_feature_spec(params)
+    spec = hooks.raw_feature_spec(params)
     layer = tft_output.transform_features_layer()
     return _plain(lambda batch: layer(tf.io.parse_example(batch, spec)))
 
@@ -72,10 +72,10 @@ def _batches(records: int, batch_size: int) -> Callable[[tf.data.Dataset], tf.da
     return tf.data.experimental.assert_cardinality(-(-records // batch_size))
 
 
-def validation_rule(module: ModuleType, records: tf.data.Dataset,
+def validation_rule(hooks: Task, records: tf.data.Dataset,
                     fraction: float) -> Callable[[tf.Tensor], tf.Tensor]:
     """Whether serialized records are validation: the latest by the task's order, else by hash."""
-    order = getattr(module, "VALIDATION_ORDER", None)
+    order = hooks.validation_order
     if order is None:
         cut = round(fraction * _BUCKETS)
         return lambda r: _bucket(r) < cut

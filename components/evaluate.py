@@ -17,34 +17,34 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
              statistics: Input[Statistics], model: Input[Model],
              evaluation: Output[ModelEvaluation]) -> Report:
     """Score everything on the eval split, check thresholds, write blessing.json."""
-    from tfpipe.components.scoring import call_batched, load_signature
     from tfpipe.components import blessing, tfrecords
+    from tfpipe.components.scoring import call_batched, load_signature
 
-    module = load_task(task)
-    raw = tfrecords.load_split(examples.uri, "eval", module.raw_feature_spec(params))
-    labels = module.eval_labels(raw)
-    inputs = module.eval_inputs(raw)
+    hooks = load_task(task)
+    raw = tfrecords.load_split(examples.uri, "eval", hooks.raw_feature_spec(params))
+    labels = hooks.eval_labels(raw)
+    inputs = hooks.eval_inputs(raw)
     context.log(f"scoring the candidate on {len(labels)} eval examples")
-    predictions = {"candidate": module.eval_predictions(
+    predictions = {"candidate": hooks.eval_predictions(
         call_batched(load_signature(model.uri), inputs))}
     with open(statistics.path("summary.json"), encoding="utf-8") as handle:
         stats = json.load(handle)
-    predictions.update(module.baselines(raw, stats, params))
+    predictions.update(hooks.baselines(raw, stats, params))
     champion_note = None
     if champion:
         try:
-            predictions["champion"] = module.eval_predictions(
+            predictions["champion"] = hooks.eval_predictions(
                 call_batched(load_signature(champion["path"]), inputs))
         except Exception as error:  # an incompatible champion must not block a new model
             champion_note = f"champion version {champion['version']} could not be scored " \
                             f"on this eval data: {error}"
             context.log(champion_note)
-    scores = {name: module.metrics(labels, preds) for name, preds in predictions.items()}
+    scores = {name: hooks.metrics(labels, preds) for name, preds in predictions.items()}
     candidate = scores.pop("candidate")
     task_baselines = {k: v for k, v in scores.items() if k != "champion"}
-    checks = module.value_checks(candidate, task_baselines, params)
+    checks = hooks.value_checks(candidate, task_baselines, params)
     if "champion" in scores:
-        metric = module.PRIMARY_METRIC
+        metric = hooks.info.primary_metric
         checks.append(blessing.change_check(
             metric, candidate[metric], scores["champion"][metric],
             params["champion_relative_tolerance"], params["champion_absolute_tolerance"]))
@@ -58,7 +58,7 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
         json.dump(decision, handle, indent=2, default=float)
     np.savez(evaluation.path("predictions.npz"),
              **{name: np.asarray(p) for name, p in predictions.items()})
-    plots = module.plots(raw, predictions, evaluation.uri)
+    plots = hooks.plots(raw, predictions, evaluation.uri)
     verdict = "blessed" if decision["blessed"] else "not blessed"
     context.log(f"{verdict}: {decision['reason']}")
     metrics = {f"candidate_{k}": v for k, v in candidate.items()}

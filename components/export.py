@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import tensorflow as tf
+
+from tfpipe.task import Task
 
 EXAMPLES_SIGNATURE = "serving_examples"
 # The Keras model is kept beside the SavedModel (TF Serving ignores assets.extra/) so a later
@@ -41,7 +42,7 @@ class ServingParts:
     transform: Callable[[dict], dict]
 
 
-def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
+def build_serving_module(hooks: Task, keras_model: Any, tft_output: Any,
                          params: dict[str, Any]) -> tuple[tf.Module, dict[str, Any]]:
     """A tf.Module tracking the model's variables and the transform's, and its signatures."""
     transform, transform_resources = transform_function(tft_output)
@@ -51,25 +52,21 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
     # trace and store the train and test step functions that fit compiled.
     serving.model_variables = list(keras_model.variables)
     serving.transform_resources = transform_resources
-    input_spec = module.serving_input_spec(params)
-    to_features = getattr(module, "serving_features", lambda raw, params: raw)
-    raw_spec = module.raw_feature_spec(params)
-    # Optional task hooks: constants for serving_outputs (e.g. class names from a vocabulary)
-    # and what the tf.Example signature parses when serving inputs are not raw features.
-    constants = {name: tf.constant(value) for name, value in getattr(
-        module, "serving_constants", lambda t, p: {})(tft_output, params).items()}
-    example_spec = (module.example_signature_spec(params)
-                    if hasattr(module, "example_signature_spec")
-                    else {k: raw_spec[k] for k in input_spec})
+    input_spec = hooks.serving_input_spec(params)
+    raw_spec = hooks.raw_feature_spec(params)
+    constants = {name: tf.constant(value)
+                 for name, value in hooks.serving_constants(tft_output, params).items()}
+    example_spec = (hooks.example_signature_spec(params)
+                    or {k: raw_spec[k] for k in input_spec})
 
     def predict(features: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         transformed = parts.transform(features)
-        predictions = parts.model(module.model_inputs(transformed), training=False)
-        return module.serving_outputs(predictions, {**transformed, **constants})
+        predictions = parts.model(hooks.model_inputs(transformed), training=False)
+        return hooks.serving_outputs(predictions, {**transformed, **constants})
 
     @tf.function(autograph=False)
     def serve_raw(**raw: tf.Tensor) -> dict[str, tf.Tensor]:
-        return predict(to_features(raw, params))
+        return predict(hooks.serving_features(raw, params))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")],
                  autograph=False)
@@ -78,17 +75,14 @@ def build_serving_module(module: ModuleType, keras_model: Any, tft_output: Any,
 
     signatures = {"serving_default": serve_raw.get_concrete_function(**input_spec),
                   EXAMPLES_SIGNATURE: serve_examples.get_concrete_function()}
-    # Optional task hook: more signatures over the same model and transform layer
-    # (e.g. text generation's `generate`).
-    if hasattr(module, "extra_signatures"):
-        signatures.update(module.extra_signatures(parts, tft_output, params))
+    signatures.update(hooks.extra_signatures(parts, tft_output, params))
     return serving, signatures
 
 
-def save_serving_model(module: ModuleType, keras_model: Any, tft_output: Any,
+def save_serving_model(hooks: Task, keras_model: Any, tft_output: Any,
                        params: dict[str, Any], directory: str) -> None:
     """Write a SavedModel whose signatures embed the transform graph, plus the Keras model."""
-    serving, signatures = build_serving_module(module, keras_model, tft_output, params)
+    serving, signatures = build_serving_module(hooks, keras_model, tft_output, params)
     tf.saved_model.save(serving, directory, signatures=signatures)
     keras_path = os.path.join(directory, KERAS_MODEL_FILE)
     os.makedirs(os.path.dirname(keras_path), exist_ok=True)

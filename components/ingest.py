@@ -22,15 +22,14 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
     """Source file(s) -> TFRecord splits, quarantine list and per-split statistics."""
     import apache_beam as beam
 
-    from tfpipe.components.statistics import SummaryStats
     from tfpipe.components import tfrecords
+    from tfpipe.components.statistics import SummaryStats
 
-    module = load_task(task)
-    if hasattr(module, "precheck"):
-        module.precheck(data, params)
+    hooks = load_task(task)
+    hooks.precheck(data, params)
     context.log(f"reading {data}")
     with context.beam_pipeline() as root:
-        outputs = module.read_examples(root, data, params)
+        outputs = hooks.read_examples(root, data, params)
         for split in SPLITS:
             pcoll = outputs[split]
             _ = (pcoll

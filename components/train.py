@@ -25,17 +25,17 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
     from tfpipe.components.progress import EpochLogger
     from tfpipe.components.transform import is_materialized
 
-    module = load_task(task)
+    hooks = load_task(task)
     keras.utils.set_random_seed(params["seed"])
     tft_output = tft.TFTransformOutput(transform_graph.uri)
     materialized = is_materialized(transformed_examples)
     if not materialized:
         context.log("applying the transform graph to ingest's train split")
     train_ds, validation_ds, sizes = training_datasets(
-        module, tft_output, transformed_examples.uri if materialized else examples.uri, params,
+        hooks, tft_output, transformed_examples.uri if materialized else examples.uri, params,
         raw=not materialized)
     context.log(f"training on {sizes['train']} examples, validating on {sizes['validation']}")
-    keras_model = module.build_model(params, tft_output)
+    keras_model = hooks.build_model(params, tft_output)
     callbacks: list[Any] = [EpochLogger(context.log, params["epochs"])]
     if validation_ds is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
@@ -44,7 +44,7 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
     history = keras_model.fit(train_ds, validation_data=validation_ds,
                               epochs=params["epochs"], callbacks=callbacks, verbose=0)
     fit_seconds = time.perf_counter() - fit_started
-    export.save_serving_model(module, keras_model, tft_output, params, model.uri)
+    export.save_serving_model(hooks, keras_model, tft_output, params, model.uri)
     curves = history.history
     plot = export.learning_curves(curves, model.path("learning_curves.png"))
     with open(model.path("history.json"), "w", encoding="utf-8") as handle:

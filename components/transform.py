@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from types import ModuleType
 from typing import Any
 
 from tfpipe.artifacts import Examples, Statistics, TransformGraph
 from tfpipe.component import Input, Output, Parameter, Report, component
 from tfpipe.context import RunContext
 from tfpipe.registry import load_task
+from tfpipe.task import Task
 
 TRANSFORMED_SPLIT = "train"
 # In transformed_examples: whether the transformed train split was written. When it was not
@@ -37,10 +37,10 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
 
     from tfpipe.components import tfrecords
 
-    module = load_task(task)
-    params = with_ingest_facts(module, params, statistics)
-    schema = schema_utils.schema_from_feature_spec(module.raw_feature_spec(params))
-    preprocessing_fn = module.preprocessing_fn(params)
+    hooks = load_task(task)
+    params = with_ingest_facts(hooks, params, statistics)
+    schema = schema_utils.schema_from_feature_spec(hooks.raw_feature_spec(params))
+    preprocessing_fn = hooks.preprocessing_fn(params)
     materialize = bool(params.get("materialize", True))
     context.log("fitting on the train split" + (" and transforming it" if materialize else ""))
     with context.beam_pipeline() as root, tft_beam.Context(
@@ -75,13 +75,11 @@ def is_materialized(transformed_examples: Examples) -> bool:
         return bool(json.load(handle)["materialized"])
 
 
-def with_ingest_facts(module: ModuleType, params: dict[str, Any],
+def with_ingest_facts(hooks: Task, params: dict[str, Any],
                       statistics: Statistics) -> dict[str, Any]:
     """Params completed from ingest's train statistics by the task's `transform_params`."""
-    if not hasattr(module, "transform_params"):
-        return params
     with open(statistics.path("train.json"), encoding="utf-8") as handle:
-        return module.transform_params(params, json.load(handle))
+        return hooks.transform_params(params, json.load(handle))
 
 
 def encode_batch(batch_and_passthrough: tuple[Any, Any]) -> list[bytes]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from types import ModuleType
 from typing import Any
 
 from tfpipe.components.evaluate import evaluate
@@ -13,6 +12,7 @@ from tfpipe.components.transform import transform
 from tfpipe.components.champion import champion_resolver
 from tfpipe.config import RunPaths, pick
 from tfpipe.pipeline import Node, Pipeline
+from tfpipe.task import TaskInfo
 
 # Imported by the local runner while ingest, which needs only Beam, runs in a forked child:
 # the first TensorFlow import then overlaps ingest instead of following it.
@@ -20,11 +20,11 @@ WARM_IMPORTS = {"ingest": ("apache_beam", "tensorflow", "keras", "tensorflow_tra
                            "tfx_bsl.public.tfxio")}
 
 
-def create_pipeline(module: ModuleType, config: dict[str, Any], data: str,
+def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,
                     paths: RunPaths) -> Pipeline:
     """ingest -> transform -> train -> evaluate (vs baselines and champion) -> push."""
-    task = module.NAME
-    groups = module.PARAM_GROUPS
+    task = info.name
+    groups = info.param_groups
     name = config.get("pipeline_name") or task
     serving_base = os.path.join(paths.serving, config["model_name"])
     ingest_node = Node(ingest, params={

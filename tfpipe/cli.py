@@ -6,10 +6,11 @@ import json
 import os
 import sys
 import traceback
+from typing import Any
 
 from tfpipe.errors import ComponentFailed, TfpipeError
-
-TASKS = ("forecasting", "vision", "text", "text-generation")
+from tfpipe.registry import task_infos
+from tfpipe.task import Command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a task's pipeline", description=(
         "Run TASK end to end. Arguments after `--` go to Apache Beam "
         "(e.g. -- --runner=FlinkRunner)."))
-    run.add_argument("task", help="forecasting | vision | text | text-generation")
+    infos = task_infos()
+    run.add_argument("task", metavar="TASK", help="; ".join(
+        f"{name}: {info.summary}" for name, info in sorted(infos.items())))
     run.add_argument("--data", help="input file or folder (default: embedded offline data)")
     run.add_argument("--config", help="YAML or JSON file of config keys")
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -30,20 +33,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="artifacts, mlflow.db, mlartifacts and serving/ (default ./tfpipe-work)")
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    gen = sub.add_parser("generate", help="generate text with a pushed text-generation model",
-                         description="Call the `generate` signature of the latest pushed "
-                         "text-generation model: prints the seed text and N more words.")
-    gen.add_argument("--workdir", default="./tfpipe-work", help="the run's workdir")
-    gen.add_argument("--seed-text", required=True, help="text to continue")
-    gen.add_argument("--words", type=int, default=10, help="number of words to add")
-    gen.add_argument("--temperature", type=float, default=0.0,
-                     help="0 = greedy (default); > 0 samples at this temperature")
-    gen.add_argument("--seed", type=int, default=0, help="sampling seed")
-    gen.add_argument("--model-name", default="text_generation",
-                     help="TF Serving model name (default text_generation)")
-    gen.add_argument("--model-dir", help="a SavedModel folder (default: latest pushed version "
-                     "under <workdir>/serving/<model-name>)")
+    for command in task_commands().values():
+        parser_of = sub.add_parser(command.name, help=command.help,
+                                   description=command.description)
+        _function(command.add_arguments)(parser_of)
     return parser
+
+
+def task_commands() -> dict[str, Command]:
+    """Sub-commands that task packages register (e.g. text generation's `generate`)."""
+    return {command.name: command for info in task_infos().values()
+            for command in info.commands}
+
+
+def _function(path: str) -> Any:
+    """The function named by "module:function"."""
+    import importlib
+
+    module_name, _, name = path.partition(":")
+    return getattr(importlib.import_module(module_name), name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, beam_args)
-        if args.command == "generate":
-            return _generate(args)
+        if args.command in task_commands():
+            return int(_function(task_commands()[args.command].run)(args))
     except TfpipeError as error:
         print(f"tfpipe: error: {error}", file=sys.stderr)
         _save_traceback(getattr(args, "workdir", None), error)
@@ -91,15 +99,6 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
           f"{result['seconds']['total']:.1f}s; MLflow run {result['run_id']}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, default=str))
-    return 0
-
-
-def _generate(args: argparse.Namespace) -> int:
-    from tfpipe.pipelines.text_generation.command import generate_text, latest_version
-
-    model_dir = args.model_dir or latest_version(
-        os.path.join(os.path.abspath(args.workdir), "serving", args.model_name))
-    print(generate_text(model_dir, args.seed_text, args.words, args.temperature, args.seed))
     return 0
 
 

@@ -7,16 +7,16 @@ from typing import Any
 
 from tfpipe import config as cfg
 from tfpipe.errors import InputError
-from tfpipe.registry import load_task
+from tfpipe.registry import load_task, task_info
 
 
 def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:
     """Task defaults + file + overrides, validated by the task."""
-    module = load_task(task)
+    info = task_info(task)
     values = cfg.load_file(config_file) if config_file else {}
-    config = cfg.resolve(module.DEFAULTS, module.TYPES, values, sets)
-    config["model_name"] = config["model_name"] or task.replace("-", "_")
-    module.validate_config(config)
+    config = cfg.resolve(info.defaults, info.types, values, sets)
+    config["model_name"] = config["model_name"] or info.default_model_name
+    info.validate_config(config)
     return config
 
 
@@ -29,17 +29,16 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     from tfpipe.pipelines.standard import WARM_IMPORTS, create_pipeline
 
     started = time.perf_counter()
-    module = load_task(task)
     config = prepare_config(task, config_file, sets)
+    hooks = load_task(task)
     paths = cfg.run_paths(workdir, config)
     if data is None:
-        data = module.default_data(os.path.join(paths.workdir, "data"), config)
+        data = hooks.default_data(os.path.join(paths.workdir, "data"), config)
     data = os.path.abspath(data)
     if not os.path.exists(data):
         raise InputError(f"{data}: file not found (pass --data PATH)")
-    if hasattr(module, "resolve_config"):
-        config = module.resolve_config(config, data)
-    pipeline = create_pipeline(module, config, data, paths)
+    config = hooks.resolve_config(config, data)
+    pipeline = create_pipeline(hooks.info, config, data, paths)
     tracker = BackgroundTracker(paths, config["experiment_name"] or pipeline.name, task,
                                 config, data)
     state = LocalRunner(paths.workdir, beam_args, hooks=[TrackingHook(tracker)], quiet=quiet,

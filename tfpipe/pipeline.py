@@ -64,9 +64,11 @@ class Pipeline:
         """The task package whose source enters every cache key (None for ad-hoc pipelines)."""
         if not self.task:
             return None
-        from tfpipe.registry import load_task
+        import importlib
 
-        return load_task(self.task)
+        from tfpipe.registry import info_module, task_info
+
+        return importlib.import_module(info_module(task_info(self.task)))
 
     def ordered(self) -> list[Node]:
         """Nodes in dependency order (stable: declaration order among ready nodes)."""

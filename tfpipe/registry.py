@@ -1,28 +1,72 @@
-"""Registry of task packages, imported lazily so the CLI starts fast."""
+"""The task registry: every package under tfpipe.pipelines that declares `TASK = TaskInfo(...)`."""
 from __future__ import annotations
 
+import functools
 import importlib
-from types import ModuleType
+import importlib.util
+import os
+import pkgutil
 
 from tfpipe.errors import InputError
+from tfpipe.task import Task, TaskInfo
 
-TASK_PACKAGES = {
-    "forecasting": "tfpipe.pipelines.forecasting",
-    "text": "tfpipe.pipelines.text",
-    "text-generation": "tfpipe.pipelines.text_generation",
-    "vision": "tfpipe.pipelines.vision",
-}
+TASKS_PACKAGE = "tfpipe.pipelines"
+
+
+@functools.lru_cache(maxsize=None)
+def task_infos() -> dict[str, TaskInfo]:
+    """Every registered task by name, found by importing each task package's light __init__."""
+    package = importlib.import_module(TASKS_PACKAGE)
+    found: dict[str, TaskInfo] = {}
+    for entry in pkgutil.iter_modules(package.__path__):
+        if not entry.ispkg:
+            continue
+        module = importlib.import_module(f"{TASKS_PACKAGE}.{entry.name}")
+        info = getattr(module, "TASK", None)
+        if isinstance(info, TaskInfo):
+            if info.name in found:
+                raise RuntimeError(f"task name {info.name!r} declared twice")
+            found[info.name] = info
+    return found
 
 
 def task_names() -> list[str]:
     """Names accepted by `tfpipe run`."""
-    return sorted(TASK_PACKAGES)
+    return sorted(task_infos())
 
 
-def load_task(name: str) -> ModuleType:
-    """The task package implementing the TaskModule protocol of pipelines/task.py."""
+def task_info(name: str) -> TaskInfo:
+    """A task's light declaration; InputError naming the choices for an unknown name."""
     try:
-        package = TASK_PACKAGES[name]
+        return task_infos()[name]
     except KeyError:
-        raise InputError(f"unknown task {name!r}; choose one of: {', '.join(task_names())}")
-    return importlib.import_module(package)
+        raise InputError(f"unknown task {name!r}; choose one of: {', '.join(task_names())}") \
+            from None
+
+
+@functools.lru_cache(maxsize=None)
+def load_task(name: str) -> Task:
+    """The task's Task instance, its implementation module imported once."""
+    info = task_info(name)
+    module_name, _, class_name = info.implementation.partition(":")
+    task_class = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(task_class, type) and issubclass(task_class, Task)):
+        raise TypeError(f"{info.implementation} is not a subclass of tfpipe.task.Task")
+    missing = sorted(getattr(task_class, "__abstractmethods__", ()))
+    if missing:
+        raise TypeError(f"task {name!r} ({info.implementation}) misses required hooks: "
+                        f"{', '.join(missing)}")
+    return task_class()
+
+
+def task_package_folder(name: str) -> str:
+    """The folder of a task's package (its source enters every cache key)."""
+    module_name = info_module(task_info(name))
+    spec = importlib.util.find_spec(module_name)
+    assert spec is not None and spec.origin is not None, module_name
+    return os.path.dirname(spec.origin)
+
+
+def info_module(info: TaskInfo) -> str:
+    """The task package's module name, from its implementation path."""
+    return info.implementation.partition(":")[0].rsplit(".", 1)[0]

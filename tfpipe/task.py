@@ -1,101 +1,176 @@
-"""The interface every task package implements; the five components call only this.
+"""The task contract: a light TaskInfo for the CLI and cache, and the Task hooks components call.
 
-A task package (`pipelines/<task>/__init__.py`) is a module with the attributes and
-functions below. Its `__init__` must not import TensorFlow, Beam or MLflow at import time:
-the runner loads it for every cache check. `precheck`, `resolve_config`, `transform_params`,
-`serving_features`, `serving_constants`, `example_signature_spec` and `VALIDATION_ORDER` are
-optional (no check; config as is; params as is; identity; none; the serving inputs' raw
-features; train validates on a hashed sample of train records).
+A task package `pipelines/<task>/` declares `TASK = TaskInfo(...)` in its `__init__` (no
+TensorFlow, Beam or MLflow import there: the CLI and every cache check load it) and subclasses
+`Task` in one module, named by `TaskInfo.implementation`, that components load once.
 
-`model_inputs`, `model_label`, `serving_features` and `serving_outputs` are traced by
-tf.data and tf.function without autograph: they must not branch in Python on tensor values
-(use tf.cond / tf.where); a hook that does fails when the model is built or exported.
+Hooks are grouped by the component that calls them. Required hooks are abstract: a subclass
+that misses one cannot be instantiated, and the registry names what is missing. Optional hooks
+have working defaults here, so nothing probes with hasattr.
+
+`model_inputs`, `model_label`, `serving_features` and `serving_outputs` are traced by tf.data
+and tf.function without autograph: they must not branch in Python on tensor values (use
+tf.cond / tf.where); a hook that does fails when the model is built or exported.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Protocol
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping
+
+Params = dict[str, Any]
 
 
-class TaskModule(Protocol):
-    """What a task supplies: config, data reading, preprocessing, model, scoring."""
+def accept_config(config: Params) -> None:
+    """The default config check: every value is accepted."""
 
-    NAME: str
-    DEFAULTS: Mapping[str, Any]            # task config keys and defaults
-    TYPES: Mapping[str, type]              # types of keys whose default is None
-    PARAM_GROUPS: Mapping[str, tuple[str, ...]]  # component name -> config keys it reads
-    PRIMARY_METRIC: str                    # the metric of the champion change threshold
-    # Optional: an int64 transformed feature ordering the records (e.g. time); train then
-    # early-stops on the last `validation_fraction` of train records by it.
-    VALIDATION_ORDER: str
 
-    def validate_config(self, config: dict[str, Any]) -> None:
-        """Raise InputError naming the key when the config cannot work."""
+@dataclass(frozen=True)
+class Command:
+    """A task's own sub-command of `tfpipe` (e.g. `generate`), loaded only when it runs."""
 
-    def default_data(self, directory: str, config: dict[str, Any]) -> str:
+    name: str
+    help: str
+    description: str
+    add_arguments: str   # "module:function(parser)" adding the command's arguments
+    run: str             # "module:function(args) -> int" running it
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What the CLI, config resolution and cache checks need of a task, with no heavy import."""
+
+    name: str                                     # the `tfpipe run` name
+    defaults: Mapping[str, Any]                   # task config keys and defaults
+    types: Mapping[str, type]                     # types of keys whose default is None
+    param_groups: Mapping[str, tuple[str, ...]]   # component name -> config keys it reads
+    primary_metric: str                           # the metric of the champion change threshold
+    implementation: str                           # "module:Class" of the Task subclass
+    summary: str = ""                             # one line for `tfpipe --help`
+    validate_config: Callable[[Params], None] = accept_config  # raise InputError naming the key
+    commands: tuple[Command, ...] = field(default_factory=tuple)
+
+    @property
+    def default_model_name(self) -> str:
+        """TF Serving and registry model name when the config sets none."""
+        return self.name.replace("-", "_")
+
+
+class Task(ABC):
+    """Base class of every task; a subclass implements the abstract hooks."""
+
+    info: ClassVar[TaskInfo]
+    # An int64 transformed feature ordering the records (e.g. time): train then early-stops on
+    # the last `validation_fraction` of train records by it instead of a hashed sample.
+    validation_order: ClassVar[str | None] = None
+
+    # ---- tfpipe run: before the pipeline ----
+
+    @abstractmethod
+    def default_data(self, directory: str, config: Params) -> str:
         """Write (or locate) the embedded offline default data; return its path."""
 
-    def resolve_config(self, config: dict[str, Any], data: str) -> dict[str, Any]:
+    def resolve_config(self, config: Params, data: str) -> Params:
         """Fill data-dependent keys (e.g. native image size) once the data path is known."""
+        return config
 
-    def precheck(self, data: str, params: dict[str, Any]) -> None:
+    # ---- ingest ----
+
+    def precheck(self, data: str, params: Params) -> None:
         """Cheap checks before Beam starts (file exists, columns); raise InputError."""
 
-    def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
+    @abstractmethod
+    def read_examples(self, root: Any, data: str, params: Params) -> dict[str, Any]:
         """Beam: {'train', 'eval', 'quarantine'} PCollections of dict examples / bad records."""
 
-    def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+    @abstractmethod
+    def raw_feature_spec(self, params: Params) -> dict[str, Any]:
         """tf.io parsing spec of the examples ingest writes."""
 
-    def transform_params(self, params: dict[str, Any],
-                         train_statistics: dict[str, Any]) -> dict[str, Any]:
-        """Transform params completed with facts ingest found (e.g. the label set)."""
+    # ---- transform ----
 
-    def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
+    def transform_params(self, params: Params, train_statistics: dict[str, Any]) -> Params:
+        """Transform params completed with facts ingest found (e.g. the label set)."""
+        return params
+
+    @abstractmethod
+    def preprocessing_fn(self, params: Params) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The tf.Transform preprocessing_fn."""
 
-    def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
+    # ---- train: model and training examples ----
+
+    @abstractmethod
+    def build_model(self, params: Params, tft_output: Any) -> Any:
         """A compiled Keras model taking model_inputs(transformed)."""
 
+    @abstractmethod
     def model_inputs(self, transformed: dict[str, Any]) -> Any:
         """Model inputs from transformed features."""
 
+    @abstractmethod
     def model_label(self, transformed: dict[str, Any]) -> Any:
         """Training label from transformed features."""
 
-    def serving_input_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+    # ---- train: the exported SavedModel's signatures ----
+
+    @abstractmethod
+    def serving_input_spec(self, params: Params) -> dict[str, Any]:
         """TensorSpecs of serving_default's raw inputs."""
 
-    def serving_features(self, raw: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    def serving_features(self, raw: dict[str, Any], params: Params) -> dict[str, Any]:
         """Raw serving inputs -> the raw features the transform graph expects (in-graph)."""
+        return raw
 
-    def serving_constants(self, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+    def serving_constants(self, tft_output: Any, params: Params) -> dict[str, Any]:
         """Values (e.g. class names) added to `transformed` for serving_outputs."""
+        return {}
 
-    def example_signature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Parsing spec of the tf.Example signature's input (default: serving input keys)."""
+    def example_signature_spec(self, params: Params) -> dict[str, Any] | None:
+        """Parsing spec of the tf.Example signature's input (None: the serving input keys)."""
+        return None
 
-    def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict:
+    @abstractmethod
+    def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
         """Model outputs -> serving outputs in the user's units."""
 
+    def extra_signatures(self, parts: Any, tft_output: Any, params: Params) -> dict[str, Any]:
+        """More named signatures (concrete functions) for the SavedModel, e.g. `generate`."""
+        return {}
+
+    # ---- evaluate and push ----
+
+    @abstractmethod
     def eval_inputs(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Numpy raw eval examples -> serving_default inputs."""
 
+    @abstractmethod
     def eval_labels(self, raw: dict[str, Any]) -> Any:
         """Numpy labels of the eval examples."""
 
+    @abstractmethod
     def eval_predictions(self, outputs: dict[str, Any]) -> Any:
         """The prediction array metrics are computed on, from serving outputs."""
 
+    @abstractmethod
     def metrics(self, labels: Any, predictions: Any) -> dict[str, float]:
         """Lower-case metric names to values."""
 
+    @abstractmethod
     def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
-                  params: dict[str, Any]) -> dict[str, Any]:
+                  params: Params) -> dict[str, Any]:
         """Baseline name -> predictions on the same eval examples."""
 
-    def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
-                     params: dict[str, Any]) -> list[Any]:
-        """Value thresholds (blessing.Check) for the candidate."""
+    @abstractmethod
+    def value_checks(self, candidate: dict[str, float],
+                     baselines: dict[str, dict[str, float]], params: Params) -> list[Any]:
+        """Value thresholds (components.blessing.Check) for the candidate."""
 
-    def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
+    def plots(self, raw: dict[str, Any], predictions: dict[str, Any],
+              directory: str) -> list[str]:
         """Write evaluation PNGs into directory; return their file names."""
+        return []
+
+
+def required_hooks() -> list[str]:
+    """Names of the hooks every task must implement."""
+    return sorted(getattr(Task, "__abstractmethods__", ()))

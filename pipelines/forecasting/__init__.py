@@ -1,14 +1,13 @@
 """Forecasting task: windows of a univariate series -> the next `horizon` values.
 
-Implements the TaskModule interface of tfpipe.task. Heavy modules are imported
-inside the functions so loading this package for a cache check stays fast.
+The light half of the task: name, config keys and their check. The hooks live in task.py.
 """
 from __future__ import annotations
 
-import os
-from typing import Any, Callable
+from typing import Any
 
 from tfpipe.errors import InputError
+from tfpipe.task import TaskInfo
 
 NAME = "forecasting"
 PRIMARY_METRIC = "mae"
@@ -64,127 +63,7 @@ def validate_config(config: dict[str, Any]) -> None:
         raise InputError(f"config split_fraction={config['split_fraction']}: must be in (0, 1)")
 
 
-def default_data(directory: str, config: dict[str, Any]) -> str:
-    """Write the book's seeded synthetic series (trend, seasonality, noise) as a CSV."""
-    from tfpipe.pipelines.forecasting import series
-
-    path = os.path.join(directory, "synthetic_series.csv")
-    if not os.path.exists(path):
-        os.makedirs(directory, exist_ok=True)
-        staging = f"{path}.{os.getpid()}.tmp"
-        series.write_series_csv(staging, series.synthetic_series(seed=config["seed"]))
-        os.replace(staging, path)
-    return path
-
-
-def precheck(data: str, params: dict[str, Any]) -> None:
-    """File exists, is a non-empty CSV, and has the configured columns."""
-    from tfpipe.pipelines.forecasting import series
-
-    if not os.path.isfile(data):
-        raise InputError(f"{data}: file not found (pass --data PATH to a CSV file)")
-    try:
-        header = series.read_header(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"{data}: {error}") from None
-    for key in ("time_column", "value_column"):
-        if params[key] not in header:
-            raise InputError(f"{data}: column {params[key]!r} ({key}) not found; columns are "
-                             f"{header}; set it with --set {key}=NAME")
-
-
-def read_examples(root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Beam: CSV -> train/eval windows and quarantined rows."""
-    from tfpipe.pipelines.forecasting.ingest import ReadWindowExamples
-
-    return root | "ReadWindowExamples" >> ReadWindowExamples(data, params)
-
-
-def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
-    """Parsing spec of ingested window examples."""
-    from tfpipe.pipelines.forecasting import preprocessing
-
-    return preprocessing.raw_feature_spec(params)
-
-
-def preprocessing_fn(params: dict[str, Any]) -> Callable[[dict], dict]:
-    """Scale windows and targets by the train split's mean and std."""
-    from tfpipe.pipelines.forecasting import preprocessing
-
-    return preprocessing.preprocessing_fn_for(params)
-
-
-def build_model(params: dict[str, Any], tft_output: Any) -> Any:
-    """Dense or Conv1D+LSTM forecaster."""
-    from tfpipe.pipelines.forecasting import model
-
-    return model.build_model(params)
-
-
-def model_inputs(transformed: dict[str, Any]) -> Any:
-    """Scaled window."""
-    return transformed["window_scaled"]
-
-
-def model_label(transformed: dict[str, Any]) -> Any:
-    """Scaled targets."""
-    return transformed["target_scaled"]
-
-
-def serving_input_spec(params: dict[str, Any]) -> dict[str, Any]:
-    """A batch of raw windows in original units."""
-    from tfpipe.pipelines.forecasting import preprocessing
-
-    return preprocessing.serving_input_spec(params)
-
-
-def serving_outputs(predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
-    """Forecasts in original units."""
-    from tfpipe.pipelines.forecasting import preprocessing
-
-    return preprocessing.serving_outputs(predictions, transformed)
-
-
-def eval_inputs(raw: dict[str, Any]) -> dict[str, Any]:
-    """serving_default inputs from raw eval examples."""
-    return {"window": raw["window"]}
-
-
-def eval_labels(raw: dict[str, Any]) -> Any:
-    """Targets in original units."""
-    return raw["target"]
-
-
-def eval_predictions(outputs: dict[str, Any]) -> Any:
-    """The forecast output."""
-    return outputs["forecast"]
-
-
-def metrics(labels: Any, predictions: Any) -> dict[str, float]:
-    """MAE and RMSE."""
-    from tfpipe.pipelines.forecasting import scoring
-
-    return scoring.metrics(labels, predictions)
-
-
-def baselines(raw: dict[str, Any], statistics: dict[str, Any],
-              params: dict[str, Any]) -> dict[str, Any]:
-    """Naive, moving average and (when configured) seasonal naive forecasts."""
-    from tfpipe.pipelines.forecasting import scoring
-
-    return scoring.baseline_predictions(raw, params)
-
-
-def value_checks(candidate: dict[str, float], baselines: dict[str, dict[str, float]],
-                 params: dict[str, Any]) -> list[Any]:
-    """mae <= (1 - margin) * best baseline mae."""
-    from tfpipe.components.blessing import relative_to_baseline
-
-    return [relative_to_baseline("mae", candidate["mae"], baselines, params["margin"])]
-
-
-def plots(raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
-    """Forecast against actuals over the eval range."""
-    from tfpipe.pipelines.forecasting import charts
-
-    return [charts.forecast_vs_actual(raw, predictions, directory)]
+TASK = TaskInfo(name=NAME, defaults=DEFAULTS, types=TYPES, param_groups=PARAM_GROUPS,
+                primary_metric=PRIMARY_METRIC, validate_config=validate_config,
+                implementation="tfpipe.pipelines.forecasting.task:ForecastingTask",
+                summary="windows of a univariate series -> the next `horizon` values")

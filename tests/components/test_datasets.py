@@ -7,8 +7,8 @@ import types
 import numpy as np
 import pytest
 
-from tfpipe.components.datasets import first_validation_position, training_datasets
 from tfpipe.components import tfrecords
+from tfpipe.components.datasets import first_validation_position, training_datasets
 
 
 class FakeTransformOutput:
@@ -22,8 +22,9 @@ class FakeTransformOutput:
                 "t": tf.io.FixedLenFeature([], tf.int64)}
 
 
-TASK = types.SimpleNamespace(model_inputs=lambda f: f["x"], model_label=lambda f: f["y"])
-ORDERED_TASK = types.SimpleNamespace(**vars(TASK), VALIDATION_ORDER="t")
+TASK = types.SimpleNamespace(model_inputs=lambda f: f["x"], model_label=lambda f: f["y"],
+                             validation_order=None)
+ORDERED_TASK = types.SimpleNamespace(**{**vars(TASK), "validation_order": "t"})
 
 
 def write_split(root: str, count: int, shards: int = 1) -> str:

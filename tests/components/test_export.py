@@ -22,7 +22,7 @@ def exported(tmp_path_factory):
     from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
     module = load_task("text")
-    params = {**module.DEFAULTS, "seed": 0}
+    params = {**module.info.defaults, "seed": 0}
     root = tmp_path_factory.mktemp("export")
     metadata = dataset_metadata.DatasetMetadata(
         schema_utils.schema_from_feature_spec(module.raw_feature_spec(params)))

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
-from tfpipe.components.transform import (MATERIALIZED_FILE, encode_batch, is_materialized,
-                                        with_ingest_facts)
 from tfpipe.artifacts import Examples, Statistics
+from tfpipe.components.transform import (
+    MATERIALIZED_FILE,
+    encode_batch,
+    is_materialized,
+    with_ingest_facts,
+)
+from tfpipe.pipelines.forecasting.task import ForecastingTask
 
 
 def statistics_with(tmp_path, train: dict) -> Statistics:
@@ -14,15 +18,19 @@ def statistics_with(tmp_path, train: dict) -> Statistics:
     return Statistics(uri=str(tmp_path))
 
 
-def test_params_are_kept_when_the_task_has_no_hook(tmp_path):
-    module = SimpleNamespace()
-    assert with_ingest_facts(module, {"a": 1}, Statistics(uri=str(tmp_path))) == {"a": 1}
+def test_params_are_kept_by_the_default_hook(tmp_path):
+    stats = statistics_with(tmp_path, {"count": 7})
+    assert with_ingest_facts(ForecastingTask(), {"a": 1}, stats) == {"a": 1}
+
+
+class CountingTask(ForecastingTask):
+    def transform_params(self, params, train_statistics):
+        return {**params, "n": train_statistics["count"]}
 
 
 def test_the_task_hook_sees_the_train_statistics(tmp_path):
-    module = SimpleNamespace(transform_params=lambda params, stats: {**params, "n": stats["count"]})
     stats = statistics_with(tmp_path, {"count": 7})
-    assert with_ingest_facts(module, {"a": 1}, stats) == {"a": 1, "n": 7}
+    assert with_ingest_facts(CountingTask(), {"a": 1}, stats) == {"a": 1, "n": 7}
 
 
 def test_encoded_examples_are_the_same_bytes_every_time():

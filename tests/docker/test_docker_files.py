@@ -7,7 +7,7 @@ import re
 import yaml
 
 from tfpipe import config as cfg
-from tfpipe.cli import TASKS
+from tfpipe.registry import task_infos
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCKER = os.path.join(ROOT, "docker")
@@ -29,7 +29,7 @@ def test_models_config_names_every_task_model_under_models():
     with open(os.path.join(DOCKER, "models.config"), encoding="utf-8") as handle:
         text = handle.read()
     entries = dict(re.findall(r'name: "([^"]+)" base_path: "([^"]+)"', text))
-    expected = {task.replace("-", "_") for task in TASKS}
+    expected = {info.default_model_name for info in task_infos().values()}
     assert set(entries) == expected
     assert all(path == f"/models/{name}" for name, path in entries.items())
 

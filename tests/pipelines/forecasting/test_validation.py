@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from tfpipe.components.datasets import training_datasets
-from tfpipe.pipelines import forecasting
+from tfpipe.pipelines.forecasting.task import ForecastingTask
 from tfpipe.components import tfrecords
 from tfpipe.pipelines.forecasting.series import make_windows
 
+forecasting = ForecastingTask()
 PARAMS = {"window_size": 4, "horizon": 1, "seasonal_period": None}
 
 

@@ -30,17 +30,17 @@ def text():
 
 
 def test_every_config_key_belongs_to_a_component(text):
-    used = set().union(*text.PARAM_GROUPS.values())
-    assert set(text.DEFAULTS) - {"max_bad_fraction"} <= used | {"seed"}
+    used = set().union(*text.info.param_groups.values())
+    assert set(text.info.defaults) - {"max_bad_fraction"} <= used | {"seed"}
 
 
 def test_validate_config_names_the_key(text):
-    config = dict(text.DEFAULTS, seed=1)
-    text.validate_config(config)
+    config = dict(text.info.defaults, seed=1)
+    text.info.validate_config(config)
     with pytest.raises(InputError, match="'vocab_size'"):
-        text.validate_config({**config, "vocab_size": 0})
+        text.info.validate_config({**config, "vocab_size": 0})
     with pytest.raises(InputError, match="validation_fraction"):
-        text.validate_config({**config, "validation_fraction": 1.0})
+        text.info.validate_config({**config, "validation_fraction": 1.0})
 
 
 def test_build_model_with_pretrained_vectors(text, tmp_path):
@@ -63,8 +63,9 @@ def test_one_label_value_cannot_train_a_classifier(text):
 
 def test_class_names_follow_the_label_index_order(text):
     output = FakeTransformOutput(["a"], ["pos", "neg"])  # frequency order from tf.Transform
-    assert text.class_names(output, {}) == ["neg", "pos"]
-    assert text.class_names(output, {"label_values": "pos,neg"}) == ["pos", "neg"]
+    assert text.serving_constants(output, {})["class_names"] == ["neg", "pos"]
+    assert text.serving_constants(output, {"label_values": "pos,neg"})["class_names"] == [
+        "pos", "neg"]
 
 
 def test_transform_params_fill_label_values_from_the_train_statistics(text):

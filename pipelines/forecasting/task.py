@@ -1,0 +1,118 @@
+"""The forecasting task's hooks (tfpipe.task.Task); components load this module once."""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from tfpipe.components.blessing import relative_to_baseline
+from tfpipe.errors import InputError
+from tfpipe.pipelines.forecasting import TASK, VALIDATION_ORDER, charts, scoring, series
+from tfpipe.pipelines.forecasting.ingest import ReadWindowExamples
+from tfpipe.task import Task
+
+# preprocessing and model (TensorFlow, Keras) are imported inside the hooks that use them:
+# ingest runs this module in a forked child while the parent imports TensorFlow
+# (tfpipe/warm_start.py), and the child must not import it too.
+
+
+class ForecastingTask(Task):
+    """forecasting: see tfpipe.task.Task for each hook's contract."""
+
+    info = TASK
+    validation_order = VALIDATION_ORDER
+
+    def default_data(self, directory: str, config: dict[str, Any]) -> str:
+        """Write the book's seeded synthetic series (trend, seasonality, noise) as a CSV."""
+        path = os.path.join(directory, "synthetic_series.csv")
+        if not os.path.exists(path):
+            os.makedirs(directory, exist_ok=True)
+            staging = f"{path}.{os.getpid()}.tmp"
+            series.write_series_csv(staging, series.synthetic_series(seed=config["seed"]))
+            os.replace(staging, path)
+        return path
+
+    def precheck(self, data: str, params: dict[str, Any]) -> None:
+        """File exists, is a non-empty CSV, and has the configured columns."""
+        if not os.path.isfile(data):
+            raise InputError(f"{data}: file not found (pass --data PATH to a CSV file)")
+        try:
+            header = series.read_header(data)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise InputError(f"{data}: {error}") from None
+        for key in ("time_column", "value_column"):
+            if params[key] not in header:
+                raise InputError(f"{data}: column {params[key]!r} ({key}) not found; columns are "
+                                 f"{header}; set it with --set {key}=NAME")
+
+    def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Beam: CSV -> train/eval windows and quarantined rows."""
+        return root | "ReadWindowExamples" >> ReadWindowExamples(data, params)
+
+    def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parsing spec of ingested window examples."""
+        from tfpipe.pipelines.forecasting import preprocessing
+
+        return preprocessing.raw_feature_spec(params)
+
+    def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
+        """Scale windows and targets by the train split's mean and std."""
+        from tfpipe.pipelines.forecasting import preprocessing
+
+        return preprocessing.preprocessing_fn_for(params)
+
+    def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
+        """Dense or Conv1D+LSTM forecaster."""
+        from tfpipe.pipelines.forecasting import model
+
+        return model.build_model(params)
+
+    def model_inputs(self, transformed: dict[str, Any]) -> Any:
+        """Scaled window."""
+        return transformed["window_scaled"]
+
+    def model_label(self, transformed: dict[str, Any]) -> Any:
+        """Scaled targets."""
+        return transformed["target_scaled"]
+
+    def serving_input_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A batch of raw windows in original units."""
+        from tfpipe.pipelines.forecasting import preprocessing
+
+        return preprocessing.serving_input_spec(params)
+
+    def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
+        """Forecasts in original units."""
+        from tfpipe.pipelines.forecasting import preprocessing
+
+        return preprocessing.serving_outputs(predictions, transformed)
+
+    def eval_inputs(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """serving_default inputs from raw eval examples."""
+        return {"window": raw["window"]}
+
+    def eval_labels(self, raw: dict[str, Any]) -> Any:
+        """Targets in original units."""
+        return raw["target"]
+
+    def eval_predictions(self, outputs: dict[str, Any]) -> Any:
+        """The forecast output."""
+        return outputs["forecast"]
+
+    def metrics(self, labels: Any, predictions: Any) -> dict[str, float]:
+        """MAE and RMSE."""
+        return scoring.metrics(labels, predictions)
+
+    def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
+                  params: dict[str, Any]) -> dict[str, Any]:
+        """Naive, moving average and (when configured) seasonal naive forecasts."""
+        return scoring.baseline_predictions(raw, params)
+
+    def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
+                     params: dict[str, Any]) -> list[Any]:
+        """mae <= (1 - margin) * best baseline mae."""
+        return [relative_to_baseline("mae", candidate["mae"], baselines, params["margin"])]
+
+    def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
+        """Forecast against actuals over the eval range."""
+        return [charts.forecast_vs_actual(raw, predictions, directory)]
+

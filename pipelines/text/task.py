@@ -1,0 +1,208 @@
+"""The text task's hooks (tfpipe.task.Task); components load this module once."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+from tfpipe.components.blessing import relative_to_baseline, value_check
+from tfpipe.errors import InputError
+from tfpipe.pipelines.text import NAME, TASK, settings
+from tfpipe.pipelines.text.beam_ingest import IngestText
+from tfpipe.pipelines.text.charts import confusion_plot
+from tfpipe.pipelines.text.demo_corpus import write_default_sentiment
+from tfpipe.pipelines.text.features import (
+    LABEL_INDEX_KEY,
+    LABEL_KEY,
+    LABEL_VOCAB,
+    SEQUENCE_LENGTH_KEY,
+    TEXT_KEY,
+    TOKENS_KEY,
+    VOCAB_NAME,
+    num_token_ids,
+    pad_to_length,
+)
+from tfpipe.pipelines.text.features import raw_feature_spec as spec
+from tfpipe.pipelines.text.glove import embedding_matrix
+from tfpipe.pipelines.text.majority import majority_baseline, num_classes_from
+from tfpipe.pipelines.text.models import build_classifier
+from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
+from tfpipe.pipelines.text.readers import (
+    Row,
+    check_files_have_rows,
+    list_input_files,
+    read_labelled_file,
+)
+from tfpipe.pipelines.text.scores import classification_metrics
+from tfpipe.pipelines.text.split import check_label, infer_label_values
+from tfpipe.pipelines.text.stopwords import load_stopwords
+from tfpipe.task import Task
+
+# TensorFlow is imported inside the hooks that build graphs: ingest runs this module in a
+# forked child while the parent imports TensorFlow (tfpipe/warm_start.py), and the child
+# must not import it too.
+
+
+def _files_and_reader(data: str, params: dict[str, Any]
+                      ) -> tuple[list[str], Callable[[str], Any]]:
+    """Input files and the row reader for them."""
+    reader = settings(params).reader
+    try:
+        files = list_input_files(data, reader.file_pattern, reader.format)
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+    return files, functools.partial(read_labelled_file, cfg=reader)
+
+
+def _labelled_reader(read: Callable[[str], Any], label_values: tuple[str, ...] | None
+                     ) -> Callable[[str], Any]:
+    """A reader that also rejects labels outside the configured set."""
+    def checked(path: str) -> Any:
+        """Rows of one file, labels checked."""
+        for item in read(path):
+            yield check_label(item, label_values) if isinstance(item, Row) else item
+
+    return checked if label_values else read
+
+
+def class_names(tft_output: Any, params: dict[str, Any]) -> list[str]:
+    """Label names in label-index order: as configured, else sorted like ingest sorts them."""
+    configured = settings(params).reader.label_values
+    if configured:
+        return list(configured)
+    names = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+             for v in tft_output.vocabulary_by_name(LABEL_VOCAB)]
+    return list(infer_label_values(names))
+
+
+
+class TextTask(Task):
+    """text: see tfpipe.task.Task for each hook's contract."""
+
+    info = TASK
+
+    def default_data(self, directory: str, config: dict[str, Any]) -> str:
+        """Write the seeded templated sentiment corpus (TSV with a header)."""
+        return write_default_sentiment(directory)
+
+    def precheck(self, data: str, params: dict[str, Any]) -> None:
+        """Files exist, columns exist, and every file has at least one valid row."""
+        files, read = _files_and_reader(data, params)
+        try:
+            check_files_have_rows(files, _labelled_reader(read, settings(params).reader.label_values))
+        except (ValueError, UnicodeError) as error:
+            raise InputError(str(error)) from None
+
+    def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Beam: files -> {'train', 'eval', 'quarantine'} with labels checked and indexed."""
+        cfg = settings(params)
+        files, read = _files_and_reader(data, params)
+        outputs = root | "IngestText" >> IngestText(files, read, cfg.split.eval_fraction,
+                                                    cfg.split.split_seed, True,
+                                                    cfg.reader.label_values)
+        return {k: outputs[k] for k in ("train", "eval", "quarantine")}
+
+    def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """text, label name and label index."""
+        return spec(NAME)
+
+    def transform_params(self, params: dict[str, Any], train_statistics: dict[str, Any]
+                         ) -> dict[str, Any]:
+        """label_values as ingest used them: configured, else inferred from the train labels."""
+        counts = train_statistics.get("value_counts", {}).get(LABEL_KEY)
+        if settings(params).reader.label_values or not counts:
+            return params  # configured, or too many distinct labels for the statistics to list
+        return {**params, "label_values": list(infer_label_values(counts))}
+
+    def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
+        """Clean, tokenize, vocabulary with OOV buckets, truncate at the train percentile."""
+        cfg = settings(params)
+        stopwords = load_stopwords(cfg.cleaning.stopwords_file) if cfg.cleaning.remove_stopwords \
+            else ()
+        return make_preprocessing_fn(cfg.cleaning, cfg.vocab, stopwords, cfg.reader.label_values)
+
+    def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
+        """Pooled, BiLSTM or Conv1D classifier sized from the transform's vocabularies."""
+        cfg = settings(params)
+        vocabulary = [w.decode("utf-8", "replace") if isinstance(w, bytes) else w
+                      for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
+        num_tokens = num_token_ids(len(vocabulary), cfg.vocab.oov_buckets)
+        num_classes = tft_output.vocabulary_size_by_name(LABEL_VOCAB)
+        if num_classes < 2:
+            raise InputError(f"the train split has {num_classes} label value(s); a classifier "
+                             "needs at least 2 (check label_column and label_values)")
+        matrix = None
+        if cfg.model.pretrained_embeddings:
+            matrix, _ = embedding_matrix(cfg.model.pretrained_embeddings, vocabulary, num_tokens,
+                                         cfg.model.seed)
+        return build_classifier(cfg.model, num_tokens, len(vocabulary), num_classes, matrix)
+
+    def model_inputs(self, transformed: dict[str, Any]) -> Any:
+        """Token ids padded with 0 to the fitted sequence length."""
+        return pad_to_length(transformed[TOKENS_KEY], transformed[SEQUENCE_LENGTH_KEY])
+
+    def model_label(self, transformed: dict[str, Any]) -> Any:
+        """Label index."""
+        return transformed[LABEL_KEY]
+
+    def serving_input_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A batch of raw sentences."""
+        import tensorflow as tf
+
+        return {TEXT_KEY: tf.TensorSpec([None], tf.string, name=TEXT_KEY)}
+
+    def serving_constants(self, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """Class names for serving_outputs, taken from the transform's label vocabulary."""
+        return {"class_names": class_names(tft_output, params)}
+
+    def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
+        """Class probabilities (label-index order), the top class index and its name."""
+        import tensorflow as tf
+
+        class_id = tf.argmax(predictions, axis=1, output_type=tf.int64)
+        return {"probabilities": predictions, "class_id": class_id,
+                "label": tf.gather(transformed["class_names"], class_id)}
+
+    def eval_inputs(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """serving_default inputs from raw eval examples."""
+        return {TEXT_KEY: raw[TEXT_KEY]}
+
+    def eval_labels(self, raw: dict[str, Any]) -> Any:
+        """Label indices."""
+        return raw[LABEL_INDEX_KEY]
+
+    def eval_predictions(self, outputs: dict[str, Any]) -> Any:
+        """Class probabilities."""
+        return outputs["probabilities"]
+
+    def metrics(self, labels: Any, predictions: Any) -> dict[str, float]:
+        """accuracy, precision, recall, f1 and (two classes) roc_auc."""
+        return classification_metrics(labels, predictions)
+
+    def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
+                  params: dict[str, Any]) -> dict[str, Any]:
+        """The majority class of the train split."""
+        label_values = settings(params).reader.label_values
+        classes = max(num_classes_from(statistics, label_values), 2)
+        return {"majority": majority_baseline(statistics, classes, len(raw[TEXT_KEY]))}
+
+    def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
+                     params: dict[str, Any]) -> list[Any]:
+        """accuracy >= (1 + margin) * majority accuracy, and >= min_accuracy when set."""
+        checks = [relative_to_baseline("accuracy", candidate["accuracy"], baselines,
+                                       params["margin"])]
+        if params["min_accuracy"] > 0:
+            checks.append(value_check("accuracy >= min_accuracy", "accuracy",
+                                      candidate["accuracy"], params["min_accuracy"],
+                                      "min_accuracy"))
+        return checks
+
+    def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
+        """The candidate's confusion matrix."""
+        probabilities = np.asarray(predictions["candidate"])
+        names = [f"class {i}" for i in range(probabilities.shape[1])]
+        for index, label in zip(raw[LABEL_INDEX_KEY], raw[LABEL_KEY]):
+            names[int(index)] = label.decode("utf-8", "replace") if isinstance(label, bytes) \
+                else str(label)
+        return [confusion_plot(raw[LABEL_INDEX_KEY], probabilities, names, directory)]
+

@@ -1,0 +1,155 @@
+"""The text generation task's hooks (tfpipe.task.Task); components load this module once."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from tfpipe.components.blessing import relative_to_baseline
+from tfpipe.errors import InputError
+from tfpipe.pipelines.text.features import SEQUENCE_LENGTH_KEY, TEXT_KEY, VOCAB_NAME, num_token_ids
+from tfpipe.pipelines.text.features import raw_feature_spec as spec
+from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
+from tfpipe.pipelines.text.readers import check_files_have_rows, list_input_files, read_corpus_file
+from tfpipe.pipelines.text.stopwords import load_stopwords
+from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE, NAME, TASK, settings
+from tfpipe.pipelines.text_generation.beam_ingest import IngestCorpus
+from tfpipe.pipelines.text_generation.charts import accuracy_bars
+from tfpipe.pipelines.text_generation.demo_corpus import write_default_corpus
+from tfpipe.pipelines.text_generation.generate import make_generate_fn
+from tfpipe.pipelines.text_generation.model import build_language_model
+from tfpipe.pipelines.text_generation.prefixes import line_prefixes
+from tfpipe.pipelines.text_generation.scoring import line_scores, metrics_from_stats, stack_stats
+from tfpipe.task import Task
+
+# TensorFlow is imported inside the hooks that build graphs: ingest runs this module in a
+# forked child while the parent imports TensorFlow (tfpipe/warm_start.py), and the child
+# must not import it too.
+
+
+def _stopwords(params: dict[str, Any]) -> tuple[str, ...]:
+    """The stop-word list when stop-word removal is on, else nothing."""
+    cleaning = settings(params).cleaning
+    return load_stopwords(cleaning.stopwords_file) if cleaning.remove_stopwords else ()
+
+
+def _files(data: str, params: dict[str, Any]) -> list[str]:
+    """The corpus files: the file itself, or the matching files of a folder."""
+    try:
+        return list_input_files(data, settings(params).reader.file_pattern, "lines")
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+
+
+def _vocabulary(tft_output: Any) -> list[str]:
+    """The transform's word vocabulary, decoded."""
+    return [w.decode("utf-8", "replace") if isinstance(w, bytes) else str(w)
+            for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
+
+
+
+class TextGenerationTask(Task):
+    """text_generation: see tfpipe.task.Task for each hook's contract."""
+
+    info = TASK
+
+    def default_data(self, directory: str, config: dict[str, Any]) -> str:
+        """Write the seeded templated ballad corpus, one line per example."""
+        return write_default_corpus(directory)
+
+    def precheck(self, data: str, params: dict[str, Any]) -> None:
+        """Files exist and each has at least one non-empty, decodable line."""
+        read = functools.partial(read_corpus_file, encoding=settings(params).reader.encoding)
+        try:
+            check_files_have_rows(_files(data, params), read)
+        except (ValueError, UnicodeError) as error:
+            raise InputError(str(error)) from None
+
+    def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Beam: lines -> {'train', 'eval', 'quarantine'}, with the unigram baseline's sums."""
+        cfg = settings(params)
+        return root | "IngestCorpus" >> IngestCorpus(
+            _files(data, params), cfg.reader.encoding, cfg.split.eval_fraction,
+            cfg.split.split_seed, cfg.cleaning, cfg.vocab, _stopwords(params))
+
+    def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The line and its per-line unigram-baseline sums (schemas/text_generation.pbtxt)."""
+        return spec(NAME)
+
+    def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
+        """Clean, tokenize, vocabulary with OOV buckets, truncate at the longest train line."""
+        cfg = settings(params)
+        return make_preprocessing_fn(cfg.cleaning, cfg.vocab, _stopwords(params), labelled=False)
+
+    def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
+        """The bidirectional-LSTM language model over the transform's vocabulary."""
+        cfg = settings(params)
+        size = len(_vocabulary(tft_output))
+        return build_language_model(cfg.model, num_token_ids(size, cfg.vocab.oov_buckets), size)
+
+    def model_inputs(self, transformed: dict[str, Any]) -> Any:
+        """Every n-gram prefix of every line, left-padded to the longest line minus one."""
+        return line_prefixes(transformed)[0]
+
+    def model_label(self, transformed: dict[str, Any]) -> Any:
+        """The next word id of every prefix."""
+        return line_prefixes(transformed)[1]
+
+    def serving_input_spec(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A batch of raw lines."""
+        import tensorflow as tf
+
+        return {TEXT_KEY: tf.TensorSpec([None], tf.string, name=TEXT_KEY)}
+
+    def serving_constants(self, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """The first out-of-vocabulary id (OOV next words never count as hits)."""
+        return {"oov_start": 1 + len(_vocabulary(tft_output))}
+
+    def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
+        """Per-line sums over its next words: top-1 and top-5 hits, log-probability, count."""
+        import tensorflow as tf
+
+        _, labels, rows = line_prefixes(transformed)
+        num_lines = tf.shape(transformed[SEQUENCE_LENGTH_KEY])[0]
+        return line_scores(predictions, labels, rows, num_lines, transformed["oov_start"])
+
+    def extra_signatures(self, parts: Any, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """`generate`: seed text, number of words, temperature, seed -> text, in the graph."""
+        generate = make_generate_fn(parts.model, parts.transform, _vocabulary(tft_output),
+                                    settings(params).vocab.oov_buckets)
+        # Only the signature is exported: a tf.function attribute would be traced again on save.
+        return {GENERATE_SIGNATURE: generate.get_concrete_function()}
+
+    def eval_inputs(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """serving_default inputs from raw eval lines."""
+        return {TEXT_KEY: raw[TEXT_KEY]}
+
+    def eval_labels(self, raw: dict[str, Any]) -> Any:
+        """Number of next words per eval line."""
+        return raw["next_words"]
+
+    def eval_predictions(self, outputs: dict[str, Any]) -> Any:
+        """[lines, 4] per-line sums: top-1 hits, top-5 hits, log-probability, next words."""
+        return stack_stats(outputs)
+
+    def metrics(self, labels: Any, predictions: Any) -> dict[str, float]:
+        """top1_accuracy, top5_accuracy and perplexity over every next word."""
+        return metrics_from_stats(predictions)
+
+    def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
+                  params: dict[str, Any]) -> dict[str, Any]:
+        """The unigram baseline: train next-word frequencies, summed per eval line at ingest."""
+        return {"unigram": stack_stats({"top1_hits": raw["unigram_top1_hits"],
+                                        "top5_hits": raw["unigram_top5_hits"],
+                                        "log_prob": raw["unigram_log_prob"],
+                                        "next_words": raw["next_words"]})}
+
+    def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
+                     params: dict[str, Any]) -> list[Any]:
+        """top5_accuracy >= (1 + margin) * the unigram baseline's."""
+        return [relative_to_baseline("top5_accuracy", candidate["top5_accuracy"], baselines,
+                                     params["margin"])]
+
+    def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
+        """Top-1/top-5 accuracy of the candidate and baselines as a bar chart."""
+        return [accuracy_bars(predictions, directory)]
+
