@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Callable, TypeVar, get_args, get_origin, get_type_hints
 
 from tfpipe.artifacts import Artifact
 
@@ -17,25 +17,18 @@ _INPUT, _OUTPUT, _PARAM, _DATA = (_Marker("input"), _Marker("output"), _Marker("
                                   _Marker("data"))
 
 
-class Input:
-    """`Input[Examples]`: an artifact produced upstream."""
+T = TypeVar("T")
 
-    def __class_getitem__(cls, item: type) -> Any:
-        return Annotated[item, _INPUT]
+# Generic type aliases, as KFP does: `Input[Examples]` is `Annotated[Examples, _INPUT]` at runtime
+# (what `_spec` reads) and plain `Examples` to a type checker.
+Input = Annotated[T, _INPUT]
+"""`Input[Examples]`: an artifact produced upstream."""
 
+Output = Annotated[T, _OUTPUT]
+"""`Output[Model]`: a directory this component fills."""
 
-class Output:
-    """`Output[Model]`: a directory this component fills."""
-
-    def __class_getitem__(cls, item: type) -> Any:
-        return Annotated[item, _OUTPUT]
-
-
-class Parameter:
-    """`Parameter[int]`: a JSON value that is part of the cache key."""
-
-    def __class_getitem__(cls, item: type) -> Any:
-        return Annotated[item, _PARAM]
+Parameter = Annotated[T, _PARAM]
+"""`Parameter[int]`: a JSON value that is part of the cache key."""
 
 
 # A path to raw input data: its content fingerprint (not the path) enters the cache key.
