@@ -1,14 +1,18 @@
-"""Helpers shared by the benchmark scripts: timed commands with peak memory."""
+"""Helpers shared by the benchmark scripts: timed commands with peak memory, and the
+skeleton every script's main follows (run the pipeline cold and cached, compare, print JSON)."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import psutil
 
@@ -54,3 +58,83 @@ def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "platform": platform.platform(),
             "date": time.strftime("%Y-%m-%d")}
+
+
+@dataclass
+class PipelineRuns:
+    """One benchmark's pipeline: a cold run and an identical re-run (cached) in one workdir."""
+
+    task: str
+    data: str
+    workdir: str
+    settings: list[str]
+    cold: dict[str, Any]
+    cached: dict[str, Any]
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The cold run's --json summary."""
+        return last_json_line(self.cold["stdout"])
+
+    def command(self, workdir: str) -> list[str]:
+        """`tfpipe run` of this benchmark into a workdir."""
+        return [os.path.join(BIN, "tfpipe"), "run", self.task, "--data", self.data,
+                "--workdir", workdir, "--json", "--quiet",
+                *sum((["--set", s] for s in self.settings), [])]
+
+    def config(self) -> dict[str, Any]:
+        """The resolved config the pipeline ran with."""
+        from tfpipe.local_run import prepare_config
+
+        return prepare_config(self.task, None, self.settings)
+
+    def artifact_dir(self, component: str) -> str:
+        """The folder of the (single) run of one component."""
+        root = os.path.join(self.workdir, "artifacts", self.task, component)
+        return os.path.join(root, next(d for d in os.listdir(root) if not d.startswith(".")))
+
+    def artifact(self, component: str) -> dict[str, Any]:
+        """The artifact.json of the (single) run of one component."""
+        with open(os.path.join(self.artifact_dir(component), "artifact.json"),
+                  encoding="utf-8") as handle:
+            return json.load(handle)
+
+
+def main(benchmark: str, task: str, data: str, settings: list[str], doc: str | None,
+         compare: Callable[[PipelineRuns, argparse.Namespace], dict[str, Any]],
+         goals: dict[str, float],
+         add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """A benchmark script's main: parse --workdir and --set (plus add_arguments), check that
+    data (a path under the shared data folder) exists, run the pipeline cold and cached,
+    then print one JSON document: the common figures updated with what compare returns."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra config for both the pipeline and the plain script")
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args()
+    path = os.path.join(SHARED_DATA, data)
+    if not os.path.exists(path):
+        sys.exit(f"{data} not found at {path}: the shared data folder must sit beside the "
+                 "repository")
+    workdir = args.workdir or tempfile.mkdtemp(prefix=f"tfpipe-bench-{task}-")
+    runs = PipelineRuns(task, path, workdir, settings + args.sets, {}, {})
+    runs.cold = timed(runs.command(workdir))
+    runs.cached = timed(runs.command(workdir))
+    result = runs.result
+    report = {
+        "benchmark": benchmark,
+        "settings": runs.settings,
+        "machine": machine(),
+        "seconds_per_component": {k: v for k, v in result["seconds"].items() if k != "total"},
+        "pipeline_total_seconds": round(runs.cold["seconds"], 2),
+        "cached_rerun_seconds": round(runs.cached["seconds"], 2),
+        "peak_memory_mb": round(runs.cold["peak_rss_bytes"] / 2**20, 1),
+        **compare(runs, args),
+        "blessed": result["blessed"],
+        "pushed_version": result["pushed_version"],
+        "help_seconds": round(help_seconds(), 3),
+        "goals": goals,
+    }
+    print(json.dumps(report, indent=2))

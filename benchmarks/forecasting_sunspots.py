@@ -1,17 +1,16 @@
 """Benchmark: the forecasting pipeline on Sunspots against a plain Keras script. Prints JSON.
 
-    .venv/bin/python benchmarks/forecasting_sunspots.py [--workdir DIR]
+    .venv/bin/python benchmarks/forecasting_sunspots.py [--workdir DIR] [--set KEY=VALUE ...]
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import BIN, SHARED_DATA, help_seconds, last_json_line, machine, timed  # noqa: E402
+import common  # noqa: E402
+from common import last_json_line, timed  # noqa: E402
 
 SETTINGS = ["time_column=Date", "value_column=Monthly Mean Total Sunspot Number",
             "split_index=3000", "window_size=30"]
@@ -44,57 +43,27 @@ print(json.dumps({"fit_seconds": fit, "mae": mae}))
 '''
 
 
-def main() -> None:
-    """Run the pipeline cold and cached, then the plain script; print one JSON document."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workdir", default=None)
-    args = parser.parse_args()
-    data = os.path.join(SHARED_DATA, "forecasting", "Sunspots.csv")
-    if not os.path.exists(data):
-        sys.exit(f"Sunspots.csv not found at {data}: the shared data folder must sit beside "
-                 "the repository")
-    workdir = args.workdir or tempfile.mkdtemp(prefix="tfpipe-bench-")
-    command = [os.path.join(BIN, "tfpipe"), "run", "forecasting", "--data", data, "--workdir",
-               workdir, "--json", "--quiet", *sum((["--set", s] for s in SETTINGS), [])]
-    cold = timed(command)
-    result = last_json_line(cold["stdout"])
-    cached = timed(command)
-    from tfpipe.local_run import prepare_config
-
-    config = prepare_config("forecasting", None, SETTINGS)
-    train_json = _train_artifact(workdir)
-    epochs = train_json["report"]["summary"]["epochs_run"]
-    plain = timed([sys.executable, "-c", PLAIN_KERAS, data, str(epochs), json.dumps(config)])
+def compare(runs: common.PipelineRuns, args: object) -> dict:
+    """The plain script for as many epochs as the pipeline's early stopping ran."""
+    result = runs.result
+    epochs = runs.artifact("train")["report"]["summary"]["epochs_run"]
+    plain = timed([sys.executable, "-c", PLAIN_KERAS, runs.data, str(epochs),
+                   json.dumps(runs.config())])
     plain_result = last_json_line(plain["stdout"])
-    report = {
-        "benchmark": "forecasting_sunspots",
-        "machine": machine(),
-        "seconds_per_component": {k: v for k, v in result["seconds"].items() if k != "total"},
-        "pipeline_total_seconds": round(cold["seconds"], 2),
-        "cached_rerun_seconds": round(cached["seconds"], 2),
-        "cached_fraction_of_first": round(cached["seconds"] / cold["seconds"], 4),
-        "peak_memory_mb": round(cold["peak_rss_bytes"] / 2**20, 1),
+    return {
+        "cached_fraction_of_first": round(runs.cached["seconds"] / runs.cold["seconds"], 4),
         "epochs_run": epochs,
         "plain_keras_seconds": round(plain["seconds"], 2),
         "plain_keras_fit_seconds": round(plain_result["fit_seconds"], 2),
-        "ratio_pipeline_to_plain_keras": round(cold["seconds"] / plain["seconds"], 3),
+        "ratio_pipeline_to_plain_keras": round(runs.cold["seconds"] / plain["seconds"], 3),
         "pipeline_eval_mae": result["metrics"]["candidate"]["mae"],
         "naive_mae": result["metrics"]["baselines"]["naive"]["mae"],
         "plain_keras_eval_mae": plain_result["mae"],
-        "blessed": result["blessed"],
-        "help_seconds": round(help_seconds(), 3),
-        "goals": {"ratio_max": 1.5, "peak_memory_mb_max": 3072, "help_seconds_max": 1.0,
-                  "cached_fraction_max": 0.05},
     }
-    print(json.dumps(report, indent=2))
-
-
-def _train_artifact(workdir: str) -> dict:
-    root = os.path.join(workdir, "artifacts", "forecasting", "train")
-    key = next(d for d in os.listdir(root) if not d.startswith("."))
-    with open(os.path.join(root, key, "artifact.json"), encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 if __name__ == "__main__":
-    main()
+    common.main("forecasting_sunspots", "forecasting", os.path.join("forecasting", "Sunspots.csv"),
+                SETTINGS, __doc__, compare,
+                goals={"ratio_max": 1.5, "peak_memory_mb_max": 3072, "help_seconds_max": 1.0,
+                       "cached_fraction_max": 0.05})

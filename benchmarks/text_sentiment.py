@@ -7,7 +7,7 @@ transform, total time against the same model trained the book's way, peak memory
 
 The cold pipeline run and the plain script alternate `--repeats` times (new workdir each
 time); totals are medians, and the ratio is median over median, since one pair of runs on a
-shared machine can be off by 10-20%.
+shared machine can be far off (benchmarks/RESULTS.md, text_sentiment).
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import BIN, SHARED_DATA, help_seconds, last_json_line, machine, timed  # noqa: E402
+import common  # noqa: E402
+from common import last_json_line, timed  # noqa: E402
 
 SETTINGS = ["format=tsv", "header=false", "text_column=0", "label_column=1",
             "eval_fraction=0.2", "split_seed=0"]
@@ -63,45 +64,27 @@ print(json.dumps({"fit_seconds": fit, "accuracy": accuracy, "eval_rows": int(is_
 '''
 
 
-def main() -> None:
-    """Pipeline cold and cached, then plain script and cold pipeline alternating; one JSON."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workdir", default=None)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=3,
                         help="cold pipeline runs and plain-script runs, alternating")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra config for both the pipeline and the plain script, "
-                        "e.g. model=bilstm")
-    args = parser.parse_args()
-    settings = SETTINGS + args.sets
-    data = os.path.join(SHARED_DATA, "text", "sentiment")
-    if not os.path.isdir(data):
-        sys.exit(f"sentiment data not found at {data}: the shared data folder must sit beside "
-                 "the repository")
-    workdir = args.workdir or tempfile.mkdtemp(prefix="tfpipe-bench-text-")
 
-    def command(folder: str) -> list[str]:
-        return [os.path.join(BIN, "tfpipe"), "run", "text", "--data", data, "--workdir",
-                folder, "--json", "--quiet", *sum((["--set", s] for s in settings), [])]
 
-    cold = timed(command(workdir))
-    result = last_json_line(cold["stdout"])
-    cached = timed(command(workdir))
-    from tfpipe.local_run import prepare_config
-
-    config = prepare_config("text", None, settings)
-    ingest = _artifact(workdir, "ingest")["report"]["metrics"]
-    epochs = _artifact(workdir, "train")["report"]["summary"]["epochs_run"]
-    length = _sequence_length(workdir)
+def compare(runs: common.PipelineRuns, args: argparse.Namespace) -> dict:
+    """Plain script and cold pipeline alternating --repeats times; medians and their ratio."""
+    result = runs.result
+    config = runs.config()
+    ingest = runs.artifact("ingest")["report"]["metrics"]
+    epochs = runs.artifact("train")["report"]["summary"]["epochs_run"]
+    length = _sequence_length(runs.artifact_dir("transform"))
     keys = ("vocab_size", "eval_fraction", "split_seed", "model", "embedding_dim", "units",
             "dense_units", "dropout", "batch_size", "learning_rate", "seed")
-    plain_command = [sys.executable, "-c", PLAIN_KERAS, data, str(epochs), str(length),
+    plain_command = [sys.executable, "-c", PLAIN_KERAS, runs.data, str(epochs), str(length),
                      json.dumps({k: config[k] for k in keys})]
-    pipeline_runs, plain_runs = [cold], []
+    pipeline_runs, plain_runs = [runs.cold], []
     for repeat in range(max(args.repeats, 1)):
         plain_runs.append(timed(plain_command))
         if repeat + 1 < args.repeats:
-            pipeline_runs.append(timed(command(tempfile.mkdtemp(prefix="tfpipe-bench-text-"))))
+            pipeline_runs.append(timed(runs.command(tempfile.mkdtemp(prefix="tfpipe-bench-text-"))))
     plain = plain_runs[0]
     plain_result = last_json_line(plain["stdout"])
     pipeline_seconds = [round(run["seconds"], 2) for run in pipeline_runs]
@@ -109,11 +92,7 @@ def main() -> None:
     seconds = result["seconds"]
     rows_in = ingest["train_examples"] + ingest["eval_examples"] + ingest["quarantined"]
     transformed = ingest["train_examples"] + ingest["eval_examples"]
-    report = {
-        "benchmark": "text_sentiment",
-        "settings": settings,
-        "machine": machine(),
-        "seconds_per_component": {k: v for k, v in seconds.items() if k != "total"},
+    return {
         "rows": {"input": rows_in, "train": ingest["train_examples"],
                  "eval": ingest["eval_examples"], "quarantined": ingest["quarantined"]},
         "ingest_rows_per_second": round(rows_in / seconds["ingest"], 1),
@@ -121,8 +100,6 @@ def main() -> None:
         "sequence_length": length,
         "pipeline_total_seconds": round(statistics.median(pipeline_seconds), 2),
         "pipeline_total_seconds_runs": pipeline_seconds,
-        "cached_rerun_seconds": round(cached["seconds"], 2),
-        "peak_memory_mb": round(cold["peak_rss_bytes"] / 2**20, 1),
         "epochs_run": epochs,
         "plain_keras_seconds": round(statistics.median(plain_seconds), 2),
         "plain_keras_seconds_runs": plain_seconds,
@@ -134,30 +111,15 @@ def main() -> None:
         "pipeline_eval_accuracy": result["metrics"]["candidate"]["accuracy"],
         "majority_eval_accuracy": result["metrics"]["baselines"]["majority"]["accuracy"],
         "plain_keras_eval_accuracy": plain_result["accuracy"],
-        "blessed": result["blessed"],
-        "pushed_version": result["pushed_version"],
-        "help_seconds": round(help_seconds(), 3),
-        "goals": {"eval_accuracy_min": 0.80, "ratio_max": 1.5},
     }
-    print(json.dumps(report, indent=2))
 
 
-def _artifact(workdir: str, component: str) -> dict:
-    """The artifact.json of the single run of a component."""
-    root = os.path.join(workdir, "artifacts", "text", component)
-    key = next(d for d in os.listdir(root) if not d.startswith("."))
-    with open(os.path.join(root, key, "artifact.json"), encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _sequence_length(workdir: str) -> int:
+def _sequence_length(transform_dir: str) -> int:
     """The sequence length the transform fitted, read back from the transform graph."""
     import tensorflow as tf
     import tensorflow_transform as tft
 
-    root = os.path.join(workdir, "artifacts", "text", "transform")
-    key = next(d for d in os.listdir(root) if not d.startswith("."))
-    output = tft.TFTransformOutput(os.path.join(root, key, "transform_graph"))
+    output = tft.TFTransformOutput(os.path.join(transform_dir, "transform_graph"))
     raw = {"text": tf.constant(["a"]), "label": tf.constant(["0"]),
            "label_index": tf.constant([0], tf.int64)}
     transformed = output.transform_raw_features(raw)
@@ -165,4 +127,6 @@ def _sequence_length(workdir: str) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    common.main("text_sentiment", "text", os.path.join("text", "sentiment"), SETTINGS, __doc__,
+                compare, goals={"eval_accuracy_min": 0.80, "ratio_max": 1.5},
+                add_arguments=add_arguments)
