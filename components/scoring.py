@@ -18,8 +18,8 @@ def load_signature(path: str, name: str = "serving_default") -> Any:
     return signature
 
 
-# Push checks the model evaluate has just scored: in one run it reuses that load (~0.3 s)
-# instead of repeating it; a rewritten saved_model.pb has a new stamp and is loaded afresh.
+# Push checks the model evaluate has just scored: in one run it reuses that load instead
+# of repeating it; a rewritten saved_model.pb has a new stamp and is loaded afresh.
 @functools.lru_cache(maxsize=2)
 def _load(path: str, stamp: tuple[int, int]) -> Any:
     """tf.saved_model.load, remembered for the last two (path, file stamp) pairs."""

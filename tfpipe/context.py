@@ -56,8 +56,8 @@ def _runner_given(args: list[str]) -> bool:
 
 def direct_batch_runner(options: Any) -> Any:
     """The engine Beam's DirectRunner picks for batch pipelines, set up the same way."""
-    # DirectRunner first tries Prism, downloading its binary from GitHub on every run
-    # (about 1 s per pipeline here, and there is no internet), then falls back to this.
+    # DirectRunner first tries Prism, downloading its binary from GitHub on every run (there
+    # is no internet here; benchmarks/RESULTS.md has the cost), then falls back to this.
     from apache_beam.portability.api import beam_provision_api_pb2
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.runners.portability.portable_runner import JobServiceHandle

@@ -1,8 +1,9 @@
 """A new sqlite MLflow store starts as a copy of an empty, migrated store kept per MLflow version.
 
-MLflow builds a new sqlite store by running every schema migration, about 2.4 s of CPU here,
-on every new workdir, while the pipeline runs. The first store made by an MLflow version is
-migrated by MLflow itself into a template in the user's cache folder; later new stores copy it.
+MLflow builds a new sqlite store by running every schema migration, seconds of CPU (see
+benchmarks/RESULTS.md), on every new workdir, while the pipeline runs. The first store made
+by an MLflow version is migrated by MLflow itself into a template in the user's cache folder;
+later new stores copy it.
 The template holds the schema only: MLflow adds its Default experiment when it opens the copy.
 """
 from __future__ import annotations

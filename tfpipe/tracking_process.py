@@ -151,5 +151,5 @@ def main(argv: list[str]) -> None:
     """Child entry point: serve over the two inherited pipe descriptors, then exit at once."""
     serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
     sys.stderr.flush()
-    os._exit(0)  # every record is committed; tearing MLflow's modules down would take ~1 s
+    os._exit(0)  # every record is committed; tearing MLflow's modules down is slow
 

@@ -6,9 +6,8 @@ and import the heavy libraries here at the same time on the other core. The chil
 its result (or its error, with the child's traceback as a note) through a pipe.
 
 The imports run with the cyclic garbage collector paused, and their objects are then frozen
-(`gc.freeze`): they live for the whole run, and each full collection rescanned all of them.
-In a text run that was 9 full collections taking 1.7 s; with the pause and freeze the imports
-took 4.2 s instead of 5.2 s, and the collections after them 0.1 s instead of 0.8 s.
+(`gc.freeze`): they live for the whole run, and each full collection rescanned all of them
+(the measured gain is in benchmarks/RESULTS.md, text_sentiment).
 """
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ def LabelValues(train_rows: Any, configured: tuple[str, ...] | None) -> Any:
     """A singleton PCollection with the label set: configured, or inferred from train."""
     if configured:
         return train_rows.pipeline | "Configured" >> beam.Create([tuple(configured)])
-    # One combine instead of Map + Distinct + ToList + Map: each Beam stage costs ~0.1 s.
+    # One combine instead of Map + Distinct + ToList + Map: each Beam stage has a fixed cost.
     return train_rows | "Distinct" >> beam.CombineGlobally(DistinctLabels())
 
 
