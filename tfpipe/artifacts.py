@@ -22,7 +22,11 @@ class Artifact:
     uri: str
     key: str = ""
     producer: str = ""
-    TYPE = "Artifact"
+    TYPE = "Artifact"  # the type's name in artifact.json: a subclass's own name unless it sets one
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.TYPE = cls.__dict__.get("TYPE", cls.__name__)
 
     def path(self, *parts: str) -> str:
         """Path of a file inside the artifact directory."""
@@ -32,37 +36,25 @@ class Artifact:
 class Examples(Artifact):
     """TFRecord tf.Examples, one sub-folder per split."""
 
-    TYPE = "Examples"
-
 
 class Statistics(Artifact):
     """Per-split counts and simple feature statistics."""
-
-    TYPE = "Statistics"
 
 
 class TransformGraph(Artifact):
     """A tf.Transform output directory (transform_fn + metadata)."""
 
-    TYPE = "TransformGraph"
-
 
 class Model(Artifact):
     """An exported SavedModel with raw-feature and tf.Example signatures."""
-
-    TYPE = "Model"
 
 
 class ModelEvaluation(Artifact):
     """Metrics of candidate and baselines, plus blessing.json."""
 
-    TYPE = "ModelEvaluation"
-
 
 class PushedModel(Artifact):
     """Record of a push into a TF Serving model base path."""
-
-    TYPE = "PushedModel"
 
 
 @dataclass

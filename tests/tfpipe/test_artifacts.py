@@ -30,3 +30,17 @@ def test_stale_staging_of_dead_process_is_removed(tmp_path):
     live.mkdir()
     removed = art.remove_stale_staging(str(tmp_path))
     assert removed == [dead.name] and live.exists()
+
+
+def test_artifact_types_are_named_by_their_class_unless_they_set_one():
+    assert [t.TYPE for t in (art.Examples, art.Model, art.PushedModel)] == [
+        "Examples", "Model", "PushedModel"]
+
+    class Checkpoint(art.Model):
+        TYPE = "KerasCheckpoint"
+
+    class Unnamed(Checkpoint):
+        pass
+
+    assert (Checkpoint.TYPE, Unnamed.TYPE, art.Artifact.TYPE) == (
+        "KerasCheckpoint", "Unnamed", "Artifact")
