@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
+from tfpipe.components.classification import majority_probabilities
 from tfpipe.pipelines.text.features import LABEL_INDEX_KEY
-from tfpipe.pipelines.text.scores import majority_probabilities
 
 
 def train_label_counts(statistics: dict[str, Any], num_classes: int) -> np.ndarray:
@@ -26,9 +26,7 @@ def train_label_counts(statistics: dict[str, Any], num_classes: int) -> np.ndarr
 
 def majority_baseline(statistics: dict[str, Any], num_classes: int, n: int) -> np.ndarray:
     """Probabilities [n, classes]: all mass on the most frequent train class."""
-    counts = train_label_counts(statistics, num_classes)
-    labels = np.repeat(np.arange(num_classes), counts)
-    return majority_probabilities(labels, num_classes, n)
+    return majority_probabilities(train_label_counts(statistics, num_classes), n)
 
 
 def num_classes_from(statistics: dict[str, Any], label_values: tuple[str, ...] | None) -> int:

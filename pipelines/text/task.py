@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any, Callable
 
 import numpy as np
 from tfpipe.components.blessing import relative_to_baseline, value_check
+from tfpipe.components.classification import (
+    classification_metrics,
+    confusion_matrix,
+    plot_confusion_matrix,
+)
 from tfpipe.errors import InputError
 from tfpipe.pipelines.text import NAME, TASK, settings
 from tfpipe.pipelines.text.beam_ingest import IngestText
-from tfpipe.pipelines.text.charts import confusion_plot
 from tfpipe.pipelines.text.demo_corpus import write_default_sentiment
 from tfpipe.pipelines.text.features import (
     LABEL_INDEX_KEY,
@@ -33,7 +38,6 @@ from tfpipe.pipelines.text.readers import (
     list_input_files,
     read_labelled_file,
 )
-from tfpipe.pipelines.text.scores import classification_metrics
 from tfpipe.pipelines.text.split import check_label, infer_label_values
 from tfpipe.pipelines.text.stopwords import load_stopwords
 from tfpipe.task import Task
@@ -204,5 +208,10 @@ class TextTask(Task):
         for index, label in zip(raw[LABEL_INDEX_KEY], raw[LABEL_KEY]):
             names[int(index)] = label.decode("utf-8", "replace") if isinstance(label, bytes) \
                 else str(label)
-        return [confusion_plot(raw[LABEL_INDEX_KEY], probabilities, names, directory)]
+        matrix = confusion_matrix(raw[LABEL_INDEX_KEY], probabilities.argmax(axis=1),
+                                  probabilities.shape[1])
+        name = "confusion_matrix.png"
+        plot_confusion_matrix(matrix, names, os.path.join(directory, name),
+                              title="candidate on the eval split")
+        return [name]
 

@@ -3,22 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfpipe.pipelines.text.scores import check_label_probabilities
+from tfpipe.components import classification
 
 _FLOOR = 1e-12
+_EMPTY = "cannot score an empty set of next words"
 
 
 def _check(labels: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """labels [n] ids within the [n, vocab] probabilities."""
-    return check_label_probabilities(labels, probabilities,
-                                     empty="cannot score an empty set of next words")
+    return classification.check_label_probabilities(labels, probabilities, empty=_EMPTY)
 
 
 def top_k_accuracy(labels: np.ndarray, probabilities: np.ndarray, k: int) -> float:
     """Share of labels among the k most probable ids (ties broken by lower id)."""
-    labels, probabilities = _check(labels, probabilities)
-    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-    return float(np.mean(np.any(order == labels[:, None], axis=1)))
+    return classification.top_k_accuracy(labels, probabilities, k, empty=_EMPTY)
 
 
 def perplexity(labels: np.ndarray, probabilities: np.ndarray) -> float:

@@ -7,11 +7,18 @@ from typing import Any, Callable
 import numpy as np
 
 from tfpipe.components.blessing import relative_to_baseline, value_check
+from tfpipe.components.classification import (
+    MAJORITY,
+    majority_from_counts,
+    metric_classes,
+    named_classification_metrics,
+    named_confusion_matrix,
+    plot_confusion_matrix,
+)
 from tfpipe.errors import InputError
 from tfpipe.pipelines.vision import TASK
 from tfpipe.pipelines.vision import config as vision_config
 from tfpipe.pipelines.vision.beam_ingest import ReadImageExamples
-from tfpipe.pipelines.vision.charts import plot_confusion_matrix
 from tfpipe.pipelines.vision.digits import write_default_data
 from tfpipe.pipelines.vision.features import (
     CLASS_NAMES,
@@ -26,13 +33,6 @@ from tfpipe.pipelines.vision import features, serving
 from tfpipe.pipelines.vision.model import build_model as build
 from tfpipe.pipelines.vision.model import compile_model
 from tfpipe.pipelines.vision.preprocessing import make_preprocessing_fn
-from tfpipe.pipelines.vision.scoring import (
-    MAJORITY,
-    classification_metrics,
-    confusion_matrix,
-    majority_from_counts,
-    metric_classes,
-)
 from tfpipe.pipelines.vision.serving import (
     IMAGE_BYTES,
     OUTPUT_CLASS_NAME,
@@ -151,7 +151,7 @@ class VisionTask(Task):
 
     def metrics(self, labels: Any, predictions: Any) -> dict[str, float]:
         """Accuracy, macro and per-class precision and recall."""
-        return classification_metrics(labels, predictions, metric_classes(labels))
+        return named_classification_metrics(labels, predictions, metric_classes(labels))
 
     def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
                   params: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +182,7 @@ class VisionTask(Task):
         for name in ("candidate", "champion"):
             if name in predictions:
                 file_name = f"confusion_matrix_{name}.png"
-                plot_confusion_matrix(confusion_matrix(labels, predictions[name], classes),
+                plot_confusion_matrix(named_confusion_matrix(labels, predictions[name], classes),
                                       classes, os.path.join(directory, file_name),
                                       title=f"Confusion matrix ({name}, {len(labels)} eval images)")
                 written.append(file_name)
