@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from tfpipe.artifacts import (Examples, Model, ModelEvaluation, PushedModel,
-                                        process_alive)
+from tfpipe.artifacts import Examples, Model, ModelEvaluation, PushedModel
 from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.components.versions import pushed_versions
 from tfpipe.context import RunContext
 from tfpipe.errors import TfpipeError
+from tfpipe.files import remove_stale_staging, staging_name
 from tfpipe.registry import load_task
 
 STAGING_PREFIX = ".staging-"
@@ -73,16 +74,9 @@ def validate_serving(module: Any, model_dir: str, examples_dir: str,
         raise PushRefused(f"model {model_dir}: serving_default returned non-finite values")
 
 
-def existing_versions(base: str) -> list[int]:
-    """Integer version folders under a model base path."""
-    if not os.path.isdir(base):
-        return []
-    return sorted(int(name) for name in os.listdir(base) if name.isdigit())
-
-
 def version_of_model(base: str, model_key: str) -> int | None:
     """The version already holding this model (from its push marker), if any."""
-    for version in existing_versions(base):
+    for version in pushed_versions(base):
         marker = os.path.join(base, str(version), PUSH_MARKER)
         try:
             with open(marker, encoding="utf-8") as handle:
@@ -99,14 +93,14 @@ def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
     already = version_of_model(base, model_key)
     if already is not None:
         return already, os.path.join(base, str(already))
-    remove_stale_staging(base)
-    staging = os.path.join(base, f"{STAGING_PREFIX}{os.getpid()}")
+    remove_stale_staging(base, STAGING_PREFIX)
+    staging = os.path.join(base, staging_name(STAGING_PREFIX, model_key))
     shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(*TRAINING_REPORT_FILES))
     os.makedirs(os.path.join(staging, os.path.dirname(PUSH_MARKER)), exist_ok=True)
     with open(os.path.join(staging, PUSH_MARKER), "w", encoding="utf-8") as handle:
         json.dump({"model_key": model_key}, handle)
     while True:
-        version = (existing_versions(base) or [0])[-1] + 1
+        version = (pushed_versions(base) or [0])[-1] + 1
         target = os.path.join(base, str(version))
         try:
             os.rename(staging, target)  # fails if another push took this number
@@ -114,15 +108,4 @@ def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
         except OSError:
             if not os.path.exists(target):
                 raise
-
-
-def remove_stale_staging(base: str) -> None:
-    """Delete temp version folders whose pushing process is gone (never valid versions)."""
-    for name in os.listdir(base):
-        if not name.startswith(STAGING_PREFIX):
-            continue
-        pid = name[len(STAGING_PREFIX):]
-        if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
-            continue
-        shutil.rmtree(os.path.join(base, name), ignore_errors=True)
 
