@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfpipe import files
-from tfpipe.files import process_alive  # noqa: F401  (imported from here by callers)
 
 ARTIFACT_FILE = "artifact.json"
 TMP_PREFIX = ".tmp-"
