@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -56,8 +57,8 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
                      "champion_note": champion_note})
     with open(evaluation.path("blessing.json"), "w", encoding="utf-8") as handle:
         json.dump(decision, handle, indent=2, default=float)
-    np.savez(evaluation.path("predictions.npz"),
-             **{name: np.asarray(p) for name, p in predictions.items()})
+    arrays: dict[str, Any] = {name: np.asarray(p) for name, p in predictions.items()}
+    np.savez(evaluation.path("predictions.npz"), **arrays)
     plots = hooks.plots(raw, predictions, evaluation.uri)
     verdict = "blessed" if decision["blessed"] else "not blessed"
     context.log(f"{verdict}: {decision['reason']}")

@@ -16,8 +16,9 @@ from tfpipe.task import TaskInfo
 
 # Imported by the local runner while ingest, which needs only Beam, runs in a forked child:
 # the first TensorFlow import then overlaps ingest instead of following it.
-WARM_IMPORTS = {"ingest": ("apache_beam", "tensorflow", "keras", "tensorflow_transform.beam",
-                           "tfx_bsl.public.tfxio")}
+WARM_IMPORTS: dict[str, tuple[str, ...]] = {
+    "ingest": ("apache_beam", "tensorflow", "keras", "tensorflow_transform.beam",
+               "tfx_bsl.public.tfxio")}
 
 
 def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,

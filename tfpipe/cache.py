@@ -42,9 +42,10 @@ def source_digest(obj: Any) -> dict[str, str]:
     """Per-file digests of the project code a component runs: the module defining obj and
     every project module it imports, transitively (see module_closure)."""
     module = inspect.getmodule(obj)
-    if module is None or not getattr(module, "__file__", None):
+    path = getattr(module, "__file__", None)
+    if module is None or not path:
         return {"<unknown>": digest(inspect.getsource(obj))}
-    return _digest_files(module_closure(module.__name__, module.__file__))
+    return _digest_files(module_closure(module.__name__, path))
 
 
 def package_digest(task: Any) -> dict[str, str]:
@@ -52,7 +53,9 @@ def package_digest(task: Any) -> dict[str, str]:
     every project module that package imports, transitively; task is the package module, a
     module inside it, or a Task class or instance defined there."""
     module = _module_of(task)
-    package = module if hasattr(module, "__path__") else sys.modules[module.__package__]
+    package = module if hasattr(module, "__path__") else sys.modules[module.__package__ or ""]
+    if package.__file__ is None:  # a namespace package: no folder of its own
+        raise ValueError(f"{package.__name__}: a task package needs an __init__.py")
     folder = os.path.dirname(package.__file__)
     files = {_label(path): path for path in _folder_files(folder)}
     for path in list(files.values()):
@@ -228,7 +231,7 @@ def _data_files(folder: str) -> tuple[str, ...]:
 
 def _folder_files(folder: str) -> list[str]:
     """Every source or data file under a folder, in a stable order."""
-    paths = []
+    paths: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         paths.extend(os.path.join(root, name) for name in sorted(files)

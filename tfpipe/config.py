@@ -49,7 +49,8 @@ def coerce(key: str, text: str, kind: type | None) -> Any:
         if kind in (list, dict):
             return json.loads(text)
     except ValueError:
-        raise InputError(f"--set {key}={text}: expected {kind.__name__}") from None
+        expected = kind.__name__ if kind is not None else "text"  # only typed keys raise
+        raise InputError(f"--set {key}={text}: expected {expected}") from None
     return text
 
 

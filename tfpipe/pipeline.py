@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from tfpipe.component import ComponentSpec
+
+if TYPE_CHECKING:  # the runner imports this module
+    from tfpipe.runner import RunState
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class OutputRef:
 class Resolved:
     """A parameter resolved when its node is about to run (e.g. the current champion)."""
 
-    resolve: Callable[["RunState"], Any]  # noqa: F821 - defined by the runner
+    resolve: Callable[[RunState], Any]
     description: str = ""
 
 

@@ -79,6 +79,7 @@ class BackgroundTracker:
         """Raise TrackingFailed if the child has failed; with `wait`, until the run is open."""
         # After "started" the child only speaks to report an error (or exits), so a pending
         # message or end of file here is always a failure.
+        assert self._replies is not None, "start() first"
         while (wait and not self.run_id) or self._replies.poll():
             kind, value = self._receive()
             if kind != "started":
@@ -114,9 +115,11 @@ class BackgroundTracker:
             self._fail_with(value)
         self.run_id, self.registered = value["run_id"], value["registered"]
         self._disconnect()
+        assert self._process is not None, "start() first"
         self._process.wait()
 
     def _send(self, message: Any) -> None:
+        assert self._requests is not None, "start() first"
         try:
             self._requests.send(message)
         except OSError:  # the child is gone; its last words say why
@@ -124,12 +127,14 @@ class BackgroundTracker:
             self._fail_with(value if kind == "error" else self._exited())
 
     def _receive(self) -> tuple[str, Any]:
+        assert self._replies is not None, "start() first"
         try:
             return self._replies.recv()
         except (EOFError, OSError):
             return ("error", self._exited())
 
     def _exited(self) -> str:
+        assert self._process is not None, "start() first"
         try:
             code = self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:

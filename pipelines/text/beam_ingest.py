@@ -45,8 +45,11 @@ def ReadRecords(pbegin: Any, files: list[str],
 @beam.ptransform_fn
 def SplitTrainEval(rows: Any, eval_fraction: float, seed: int) -> tuple[Any, Any]:
     """Seeded split by a hash of the text: (train, eval)."""
-    parts = rows | "Partition" >> beam.Partition(
-        lambda row, _: 1 if assign_split(row.text, eval_fraction, seed) == EVAL else 0, 2)
+    def split(row, _):  # unannotated, so Beam infers no type hints (as for a lambda)
+        return 1 if assign_split(row.text, eval_fraction, seed) == EVAL else 0
+
+    # Beam annotates fn as WithTypeHints (a PartitionFn) but wraps a plain callable in one.
+    parts = rows | "Partition" >> beam.Partition(split, 2)  # type: ignore[arg-type]
     return parts[0], parts[1]
 
 
@@ -58,8 +61,9 @@ class DistinctLabels(beam.CombineFn):
         return set()
 
     def add_input(self, labels: set[str], row: Row) -> set[str]:
-        """Add one row's label."""
-        labels.add(row.label)
+        """Add one row's label (rows of a labelled reader always have one)."""
+        if row.label is not None:
+            labels.add(row.label)
         return labels
 
     def merge_accumulators(self, accumulators: Iterable[set[str]]) -> set[str]:

@@ -163,11 +163,18 @@ def _coerce(key: str, annotation: str, value: Any) -> Any:
     return str(value)
 
 
+def _section_default(section: dataclasses.Field) -> Any:
+    """A section's default value: every section field has a default_factory."""
+    if section.default_factory is dataclasses.MISSING:
+        raise TypeError(f"config section {section.name!r} needs a default_factory")
+    return section.default_factory()
+
+
 def _field_index(config_type: type) -> dict[str, tuple[str, dataclasses.Field]]:
     """Map every flat key to (section, field)."""
     index: dict[str, tuple[str, dataclasses.Field]] = {}
     for section in dataclasses.fields(config_type):
-        for f in dataclasses.fields(section.default_factory()):  # type: ignore[misc]
+        for f in dataclasses.fields(_section_default(section)):
             index[f.name] = (section.name, f)
     return index
 
@@ -185,8 +192,7 @@ def build_config(config_type: type, values: dict[str, Any],
     for key, value in merged.items():
         section, f = index[key]
         per_section.setdefault(section, {})[key] = _coerce(key, str(f.type), value)
-    sections = {s.name: s.default_factory()  # type: ignore[misc]
-                for s in dataclasses.fields(config_type)}
+    sections = {s.name: _section_default(s) for s in dataclasses.fields(config_type)}
     for name, updates in per_section.items():
         sections[name] = dataclasses.replace(sections[name], **updates)
     config = config_type(**sections)

@@ -40,7 +40,7 @@ def check_label(row: Row, label_values: tuple[str, ...]) -> Row | Quarantined:
                        f"label {row.label!r} not in {list(label_values)}: {row.text[:120]}")
 
 
-def label_index(label: str, label_values: tuple[str, ...]) -> int:
+def label_index(label: str | None, label_values: tuple[str, ...]) -> int:
     """Position of a label in the label set."""
     try:
         return label_values.index(label)

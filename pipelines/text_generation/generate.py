@@ -26,7 +26,7 @@ def generation_signature_spec() -> list[Any]:
 
 
 def make_generate_fn(model: Any, transform: Callable[[dict[str, Any]], dict[str, Any]],
-                     vocabulary: list[str], oov_buckets: int) -> Callable[..., dict[str, Any]]:
+                     vocabulary: list[str], oov_buckets: int) -> Any:
     """A tf.function generating words: greedy at temperature 0, else seeded sampling."""
     # `transform` maps {'text': [batch] string} to {'token_ids', 'sequence_length'} (the
     # tf.Transform layer in serving); the model sees the last sequence_length - 1 ids, as in

@@ -39,9 +39,11 @@ def manifest_batches(manifest: Manifest, splits: Sequence[str], batch_size: int)
                                       for i in range(start, stop)]))
         elif manifest.array_ref is not None:  # workers re-read the file: small graph
             batches.append(("ref", start, stop, labels, parts))
-        else:
+        elif manifest.arrays is not None:
             batches.append(("arrays", list(range(start, stop)), manifest.arrays[start:stop],
                             labels, parts))
+        else:
+            raise ValueError(f"manifest of {manifest.origin!r} holds no paths and no arrays")
     return batches
 
 
@@ -95,12 +97,14 @@ class DecodeBatch(beam.DoFn):
             good, bad = decode_file_batch(batch[1], self._size, self._channels)
         elif batch[0] == "ref":
             _, start, stop, labels, splits = batch
+            assert self._arrays is not None, "a 'ref' batch needs DecodeBatch(array_ref=...)"
             good, bad = decode_array_batch(range(start, stop), self._arrays[start:stop],
                                            labels, splits, self._size, self._channels,
                                            self._origin)
         else:
-            good, bad = decode_array_batch(*batch[1:], self._size, self._channels,
-                                           self._origin)
+            _, indices, images, labels, splits = batch
+            good, bad = decode_array_batch(indices, images, labels, splits, self._size,
+                                           self._channels, self._origin)
         for record in bad:
             yield beam.pvalue.TaggedOutput(QUARANTINE, record)
         if good:

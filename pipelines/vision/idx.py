@@ -6,13 +6,14 @@ import os
 import re
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tfpipe.errors import InputError
 
 _IMAGES = re.compile(r"^(?P<prefix>.*)images[-.]idx3-ubyte(?:\.gz)?$")
 _LABELS = re.compile(r"^(?P<prefix>.*)labels[-.]idx1-ubyte(?:\.gz)?$")
-_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
-           0x0E: ">f8"}
+_DTYPES: dict[int, DTypeLike] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4",
+                                 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: str) -> np.ndarray:
