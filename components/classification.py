@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Hashable, Mapping, Sequence, TypeVar
+from typing import Mapping, Sequence, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 MAJORITY = "majority"
 
-K = TypeVar("K", bound=Hashable)
+K = TypeVar("K", str, int)  # class labels: names or indices (min() breaks ties)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -175,12 +176,12 @@ def majority_class(train_labels: Sequence[K]) -> K:
     return majority_from_counts(Counter(train_labels))
 
 
-def majority_probabilities(counts: Sequence[int], n: int) -> np.ndarray:
+def majority_probabilities(counts: ArrayLike, n: int) -> np.ndarray:
     """Baseline scores [n, classes] from train counts per class index: probability 1 on the
     most frequent class (lowest index on ties)."""
-    counts = np.asarray(counts, dtype=np.int64).reshape(-1)
-    majority = majority_from_counts(dict(enumerate(counts.tolist())))
-    probabilities = np.zeros((n, counts.size), dtype=np.float64)
+    per_class = np.asarray(counts, dtype=np.int64).reshape(-1)
+    majority = majority_from_counts(dict(enumerate(per_class.tolist())))
+    probabilities = np.zeros((n, per_class.size), dtype=np.float64)
     probabilities[:, majority] = 1.0
     return probabilities
 

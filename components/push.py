@@ -15,6 +15,7 @@ from tfpipe.context import RunContext
 from tfpipe.errors import TfpipeError
 from tfpipe.files import remove_stale_staging, staging_name
 from tfpipe.registry import load_task
+from tfpipe.task import Task
 
 STAGING_PREFIX = ".staging-"
 # Written inside each version (TF Serving ignores assets.extra/) so a push interrupted after
@@ -52,20 +53,20 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
                   tags={"pushed": str(record["pushed"]).lower()}, summary=record)
 
 
-def validate_serving(module: Any, model_dir: str, examples_dir: str,
+def validate_serving(hooks: Task, model_dir: str, examples_dir: str,
                      params: dict[str, Any]) -> None:
     """Load the SavedModel and call serving_default on eval examples; raise when it fails."""
-    from tfpipe.components.scoring import call_batched, load_signature
     from tfpipe.components import tfrecords
+    from tfpipe.components.scoring import call_batched, load_signature
 
     try:
-        raw = tfrecords.load_split(examples_dir, "eval", module.raw_feature_spec(params))
+        raw = tfrecords.load_split(examples_dir, "eval", hooks.raw_feature_spec(params))
         count = params["push_validation_examples"]
-        inputs = {k: v[:count] for k, v in module.eval_inputs(raw).items()}
+        inputs = {k: v[:count] for k, v in hooks.eval_inputs(raw).items()}
         outputs = call_batched(load_signature(model_dir), inputs)
     except Exception as error:
         raise PushRefused(f"model {model_dir} failed its serving check: {error}") from error
-    predictions = np.asarray(module.eval_predictions(outputs))
+    predictions = np.asarray(hooks.eval_predictions(outputs))
     expected = len(next(iter(inputs.values())))
     if len(predictions) != expected:
         raise PushRefused(f"model {model_dir}: serving_default returned {len(predictions)} "

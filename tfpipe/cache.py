@@ -61,12 +61,6 @@ def package_digest(task: Any) -> dict[str, str]:
     for path in list(files.values()):
         if path.endswith(".py"):
             files.update(module_closure(_module_name(path) or package.__name__, path))
-    # Older task packages name extra packages; the import scan finds them anyway.
-    for name in getattr(package, "SOURCE_PACKAGES", ()):
-        extra = _module_file(name)
-        if extra is not None:
-            files.update((_label(path), path)
-                         for path in _folder_files(os.path.dirname(extra)))
     return _digest_files(files)
 
 

@@ -61,12 +61,16 @@ def _files_and_reader(data: str, params: dict[str, Any]
 def _labelled_reader(read: Callable[[str], Any], label_values: tuple[str, ...] | None
                      ) -> Callable[[str], Any]:
     """A reader that also rejects labels outside the configured set."""
+    if not label_values:
+        return read
+    allowed = label_values
+
     def checked(path: str) -> Any:
         """Rows of one file, labels checked."""
         for item in read(path):
-            yield check_label(item, label_values) if isinstance(item, Row) else item
+            yield check_label(item, allowed) if isinstance(item, Row) else item
 
-    return checked if label_values else read
+    return checked
 
 
 def class_names(tft_output: Any, params: dict[str, Any]) -> list[str]:

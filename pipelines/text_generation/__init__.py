@@ -13,8 +13,6 @@ from tfpipe.task import Command, TaskInfo
 
 NAME = "text-generation"
 PRIMARY_METRIC = "top5_accuracy"
-# Other packages whose source shapes this task's artifacts (they key the cache too).
-SOURCE_PACKAGES = ("tfpipe.pipelines.text",)
 GENERATE_SIGNATURE = "generate"
 _CONFIG_DEFAULTS = text_config_module.flat_config(generation_config_module.generation_config())
 DEFAULTS: dict[str, Any] = {
