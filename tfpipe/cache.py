@@ -13,6 +13,8 @@ from types import ModuleType
 from typing import Any
 
 # Versions that change what a component produces; read from metadata, never imported.
+# The top-level folders that tfpipe/components, tfpipe/pipelines, tfpipe/schemas link to.
+SUB_PACKAGES = ("components", "pipelines", "schemas")
 KEYED_LIBRARIES = ("tensorflow", "tensorflow-transform", "apache-beam", "keras")
 
 
@@ -206,15 +208,18 @@ def _module_name(path: str) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def _label(path: str) -> str:
     """A file's name in fingerprints and reasons: its path in the repository (e.g.
-    components/export.py, tfpipe/cache.py), wherever the checkout is."""
+    components/export.py, tfpipe/cache.py), the same for a checkout and an installed wheel."""
     _, folder, top = _project()
+    inside = os.path.relpath(os.path.abspath(path), folder)
+    if not inside.startswith(".."):
+        parts = inside.split(os.sep)
+        # tfpipe/components, tfpipe/pipelines, tfpipe/schemas are the top-level folders.
+        if parts[0] not in SUB_PACKAGES:
+            parts.insert(0, os.path.basename(folder))
+        return "/".join(parts)
     real = os.path.realpath(path)
     relative = os.path.relpath(real, top)
-    if relative.startswith(".."):
-        relative = os.path.relpath(os.path.abspath(path), os.path.dirname(folder))
-        if relative.startswith(".."):
-            return real
-    return relative.replace(os.sep, "/")
+    return real if relative.startswith("..") else relative.replace(os.sep, "/")
 
 
 @functools.lru_cache(maxsize=256)

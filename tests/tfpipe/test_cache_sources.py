@@ -16,7 +16,6 @@ from tfpipe import cache
 
 # The repository holding the tfpipe package (tfpipe/, components/, pipelines/, schemas/).
 ROOT = os.path.dirname(os.path.realpath(os.path.dirname(tfpipe.__file__)))
-PROJECT_FOLDERS = ("tfpipe", "components", "pipelines", "schemas")
 
 
 def closure(module_name: str) -> set[str]:
@@ -109,11 +108,11 @@ RUN = ("import json, sys, tfpipe\n"
 
 
 def copy_project(root: str, target: str) -> str:
-    """The project's packages copied to target, the symlinked sub-packages recreated."""
+    """The tfpipe package (a checkout's or an installed one) copied to target/tfpipe as files."""
     os.makedirs(target)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(os.path.join(root, name), os.path.join(target, name), symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(os.path.dirname(os.path.abspath(tfpipe.__file__)),
+                    os.path.join(target, "tfpipe"), symlinks=False,
+                    ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
 
@@ -132,7 +131,8 @@ def edit_export_and_rerun(root: str, tmp: str, data: str) -> tuple[dict, dict]:
     project = copy_project(root, os.path.join(tmp, "project"))
     workdir = os.path.join(tmp, "work")
     first = run_copy(project, data, workdir)
-    with open(os.path.join(project, "components", "export.py"), "a", encoding="utf-8") as f:
+    with open(os.path.join(project, "tfpipe", "components", "export.py"), "a",
+              encoding="utf-8") as f:
         f.write("# an edit that must reach train's cache key\n")
     return first, run_copy(project, data, workdir)
 
