@@ -6,10 +6,9 @@ import json
 import os
 import sys
 import traceback
-from typing import Any
 
 from tfpipe.errors import ComponentFailed, TfpipeError
-from tfpipe.registry import task_infos
+from tfpipe.registry import load_object, task_infos
 from tfpipe.task import Command
 
 
@@ -36,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in task_commands().values():
         parser_of = sub.add_parser(command.name, help=command.help,
                                    description=command.description)
-        _function(command.add_arguments)(parser_of)
+        load_object(command.add_arguments)(parser_of)
     return parser
 
 
@@ -45,13 +44,6 @@ def task_commands() -> dict[str, Command]:
     return {command.name: command for info in task_infos().values()
             for command in info.commands}
 
-
-def _function(path: str) -> Any:
-    """The function named by "module:function"."""
-    import importlib
-
-    module_name, _, name = path.partition(":")
-    return getattr(importlib.import_module(module_name), name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args, beam_args)
         if args.command in task_commands():
-            return int(_function(task_commands()[args.command].run)(args))
+            return int(load_object(task_commands()[args.command].run)(args))
     except TfpipeError as error:
         print(f"tfpipe: error: {error}", file=sys.stderr)
         _save_traceback(getattr(args, "workdir", None), error)

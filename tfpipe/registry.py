@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
-import os
 import pkgutil
+from typing import Any
 
 from tfpipe.errors import InputError
 from tfpipe.task import Task, TaskInfo
@@ -48,8 +47,7 @@ def task_info(name: str) -> TaskInfo:
 def load_task(name: str) -> Task:
     """The task's Task instance, its implementation module imported once."""
     info = task_info(name)
-    module_name, _, class_name = info.implementation.partition(":")
-    task_class = getattr(importlib.import_module(module_name), class_name)
+    task_class = load_object(info.implementation)
     if not (isinstance(task_class, type) and issubclass(task_class, Task)):
         raise TypeError(f"{info.implementation} is not a subclass of tfpipe.task.Task")
     missing = sorted(getattr(task_class, "__abstractmethods__", ()))
@@ -59,12 +57,10 @@ def load_task(name: str) -> Task:
     return task_class()
 
 
-def task_package_folder(name: str) -> str:
-    """The folder of a task's package (its source enters every cache key)."""
-    module_name = info_module(task_info(name))
-    spec = importlib.util.find_spec(module_name)
-    assert spec is not None and spec.origin is not None, module_name
-    return os.path.dirname(spec.origin)
+def load_object(path: str) -> Any:
+    """The object named by "module:name" (a task class, a command's function)."""
+    module_name, _, name = path.partition(":")
+    return getattr(importlib.import_module(module_name), name)
 
 
 def info_module(info: TaskInfo) -> str:

@@ -5,8 +5,7 @@ import os
 
 from tfpipe.components.versions import pushed_versions, version_dir
 from tfpipe.errors import InputError
-
-GENERATE_SIGNATURE = "generate"
+from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE
 
 
 def latest_version(base: str) -> str:

@@ -40,7 +40,7 @@ def test_artifact_types_are_named_by_their_class_unless_they_set_one():
         TYPE = "KerasCheckpoint"
 
     class Unnamed(Checkpoint):
-        pass
+        """A subclass that sets no TYPE of its own."""
 
     assert (Checkpoint.TYPE, Unnamed.TYPE, art.Artifact.TYPE) == (
         "KerasCheckpoint", "Unnamed", "Artifact")
