@@ -31,12 +31,13 @@ SETTINGS = ["format=tsv", "header=false", "text_column=0", "label_column=1",
 PLAIN_KERAS = r'''
 import glob, json, os, sys, time
 import numpy as np, keras, tensorflow as tf
-from tfpipe.pipelines.text.config import text_config
+from tfpipe.pipelines.text.config import TextSettings
+from tfpipe.settings import parse
 from tfpipe.pipelines.text.models import build_classifier, default_embedding_dim
 from tfpipe.pipelines.text.split import assign_split
 folder, epochs, length = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 values = json.loads(sys.argv[4])
-cfg = text_config(values)
+cfg = parse(TextSettings, values)
 rows = []
 for path in sorted(glob.glob(os.path.join(folder, "*_labelled.txt"))):
     with open(path, encoding="utf-8") as handle:
@@ -45,18 +46,18 @@ for path in sorted(glob.glob(os.path.join(folder, "*_labelled.txt"))):
                 text, label = line.rsplit("\t", 1)
                 if text.strip() and label.strip() in ("0", "1"):
                     rows.append((text.strip(), int(label)))
-split = [assign_split(t, cfg.split.eval_fraction, cfg.split.split_seed) for t, _ in rows]
+split = [assign_split(t, cfg.eval_fraction, cfg.split_seed) for t, _ in rows]
 texts = np.array([t for t, _ in rows]); labels = np.array([l for _, l in rows])
 is_eval = np.array([s == "eval" for s in split])
 keras.utils.set_random_seed(values.get("seed", 42))
-vectorize = keras.layers.TextVectorization(max_tokens=cfg.vocab.vocab_size + 2,
+vectorize = keras.layers.TextVectorization(max_tokens=cfg.vocab_size + 2,
                                            output_sequence_length=length)
 vectorize.adapt(texts[~is_eval])
 x = np.asarray(vectorize(texts)).astype("int64")
 vocabulary = len(vectorize.get_vocabulary()) - 2
-model = build_classifier(cfg.model, vocabulary + 2, vocabulary, 2)
+model = build_classifier(cfg, vocabulary + 2, vocabulary, 2)
 started = time.perf_counter()
-model.fit(x[~is_eval], labels[~is_eval], epochs=epochs, batch_size=cfg.model.batch_size,
+model.fit(x[~is_eval], labels[~is_eval], epochs=epochs, batch_size=cfg.batch_size,
           validation_split=0.1, verbose=0)
 fit = time.perf_counter() - started
 accuracy = float(np.mean(model.predict(x[is_eval], verbose=0).argmax(axis=1) == labels[is_eval]))

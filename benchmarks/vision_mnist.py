@@ -21,7 +21,8 @@ SETTINGS = ["split_index=8000"]
 PLAIN_KERAS = r'''
 import json, sys, time
 import numpy as np, keras
-from tfpipe.pipelines.vision.config import parse_config
+from tfpipe.pipelines.vision.config import VisionSettings
+from tfpipe.settings import parse
 from tfpipe.pipelines.vision.idx import find_idx_pairs, load_idx_pair
 from tfpipe.pipelines.vision.model import build_model, compile_model
 folder, params = sys.argv[1], json.loads(sys.argv[2])
@@ -29,7 +30,7 @@ folder, params = sys.argv[1], json.loads(sys.argv[2])
 x = (images.astype("float32") / 255.0)[..., None]
 y = labels.astype("int64")
 split = params["split_index"]
-config = parse_config(params)
+config = parse(VisionSettings, params)
 keras.utils.set_random_seed(config.seed)
 model = compile_model(build_model((28, 28, 1), 10, config), 10, config.learning_rate)
 started = time.perf_counter()

@@ -13,6 +13,8 @@ from typing import Mapping, Sequence, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
+from tfpipe.components.blessing import Check, relative_to_baseline, value_check
+
 MAJORITY = "majority"
 
 K = TypeVar("K", str, int)  # class labels: names or indices (min() breaks ties)
@@ -213,3 +215,13 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], path: 
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def accuracy_checks(candidate: Mapping[str, float], baselines: dict[str, dict[str, float]],
+                    margin: float, min_accuracy: float) -> list[Check]:
+    """accuracy >= (1 + margin) * the best baseline's, and >= min_accuracy when above 0."""
+    checks = [relative_to_baseline("accuracy", candidate["accuracy"], baselines, margin)]
+    if min_accuracy > 0:
+        checks.append(value_check(f"accuracy >= min_accuracy {min_accuracy:g}", "accuracy",
+                                  candidate["accuracy"], min_accuracy, "min_accuracy"))
+    return checks

@@ -6,22 +6,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from tfpipe import settings
 from tfpipe.errors import InputError
-
-# Keys every task accepts; paths default to folders under the workdir.
-COMMON_DEFAULTS: dict[str, Any] = {
-    "model_name": None,            # TF Serving model name; default: the task name
-    "serving_dir": None,           # TF Serving model base path root; default <workdir>/serving
-    "mlflow_tracking_uri": None,   # default: $MLFLOW_TRACKING_URI or sqlite under the workdir
-    "experiment_name": None,       # default: the pipeline name
-    "force_bless": "",             # a reason; blesses regardless of thresholds, and is tagged
-    "champion_relative_tolerance": 0.0,
-    "champion_absolute_tolerance": 0.0,
-    "push_validation_examples": 16,
-    "seed": 42,
-}
-COMMON_TYPES: dict[str, type] = {"model_name": str, "serving_dir": str,
-                                 "mlflow_tracking_uri": str, "experiment_name": str}
+from tfpipe.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -33,25 +20,6 @@ class RunPaths:
     serving: str
     tracking_uri: str
     mlartifacts: str
-
-
-def coerce(key: str, text: str, kind: type | None) -> Any:
-    """Convert a `--set` string to the key's type; JSON for lists and dicts."""
-    if text.lower() in {"none", "null"}:
-        return None
-    try:
-        if kind is bool:
-            if text.lower() not in {"true", "false", "1", "0", "yes", "no"}:
-                raise ValueError(text)
-            return text.lower() in {"true", "1", "yes"}
-        if kind in (int, float):
-            return kind(text)
-        if kind in (list, dict):
-            return json.loads(text)
-    except ValueError:
-        expected = kind.__name__ if kind is not None else "text"  # only typed keys raise
-        raise InputError(f"--set {key}={text}: expected {expected}") from None
-    return text
 
 
 def load_file(path: str) -> dict[str, Any]:
@@ -71,12 +39,10 @@ def load_file(path: str) -> dict[str, Any]:
     return data
 
 
-def resolve(defaults: Mapping[str, Any], types: Mapping[str, type],
-            file_values: Mapping[str, Any], sets: list[str]) -> dict[str, Any]:
-    """Merge defaults, file values and `--set` overrides, rejecting unknown keys."""
-    merged = dict(COMMON_DEFAULTS)
-    merged.update(defaults)
-    all_types = {**COMMON_TYPES, **types}
+def resolve(settings_type: type[Settings], file_values: Mapping[str, Any],
+            sets: list[str]) -> dict[str, Any]:
+    """Task defaults, then file values, then `--set` overrides: typed, range-checked, complete."""
+    merged = settings.defaults(settings_type)
     known = set(merged)
 
     def check(key: str, origin: str) -> None:
@@ -85,18 +51,17 @@ def resolve(defaults: Mapping[str, Any], types: Mapping[str, type],
                              f"{', '.join(sorted(known))}")
 
     for key, value in file_values.items():
-        check(key, "config file")
-        merged[key] = value
+        check(str(key), "config file")
+        merged[str(key)] = settings.coerce(settings_type, str(key), value)
     for item in sets:
         if "=" not in item:
             raise InputError(f"--set {item}: expected key=value")
         key, text = item.split("=", 1)
         key = key.strip()
         check(key, f"--set {item}")
-        default = merged[key]
-        kind = all_types.get(key) or (type(default) if default is not None else str)
-        merged[key] = coerce(key, text.strip(), kind)
-    return merged
+        merged[key] = settings.coerce(settings_type, key, text.strip())
+    settings.parse(settings_type, merged)
+    return {name: settings.json_ready(value) for name, value in merged.items()}
 
 
 def run_paths(workdir: str, config: Mapping[str, Any]) -> RunPaths:

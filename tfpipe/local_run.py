@@ -14,9 +14,8 @@ def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[
     """Task defaults + file + overrides, validated by the task."""
     info = task_info(task)
     values = cfg.load_file(config_file) if config_file else {}
-    config = cfg.resolve(info.defaults, info.types, values, sets)
+    config = cfg.resolve(info.settings, values, sets)
     config["model_name"] = config["model_name"] or info.default_model_name
-    info.validate_config(config)
     return config
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, cast
+
+from tfpipe import settings as settings_module
+from tfpipe.settings import Settings
 
 Params = dict[str, Any]
-
-
-def accept_config(config: Params) -> None:
-    """The default config check: every value is accepted."""
+S = TypeVar("S", bound=Settings)
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,17 @@ class TaskInfo:
     """What the CLI, config resolution and cache checks need of a task, with no heavy import."""
 
     name: str                                     # the `tfpipe run` name
-    defaults: Mapping[str, Any]                   # task config keys and defaults
-    types: Mapping[str, type]                     # types of keys whose default is None
+    settings: type[Settings]                      # every config key, its type and checks
     param_groups: Mapping[str, tuple[str, ...]]   # component name -> config keys it reads
     primary_metric: str                           # the metric of the champion change threshold
     implementation: str                           # "module:Class" of the Task subclass
     summary: str = ""                             # one line for `tfpipe --help`
-    validate_config: Callable[[Params], None] = accept_config  # raise InputError naming the key
     commands: tuple[Command, ...] = field(default_factory=tuple)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Every config key with its default."""
+        return settings_module.defaults(self.settings)
 
     @property
     def default_model_name(self) -> str:
@@ -56,13 +59,17 @@ class TaskInfo:
         return self.name.replace("-", "_")
 
 
-class Task(ABC):
+class Task(ABC, Generic[S]):
     """Base class of every task; a subclass implements the abstract hooks."""
 
     info: ClassVar[TaskInfo]
     # An int64 transformed feature ordering the records (e.g. time): train then early-stops on
     # the last `validation_fraction` of train records by it instead of a hashed sample.
     validation_order: ClassVar[str | None] = None
+
+    def settings(self, params: Mapping[str, Any]) -> S:
+        """A component's params as the task's typed settings (keys it does not use: defaults)."""
+        return cast(S, settings_module.from_params(self.info.settings, params))
 
     # ---- tfpipe run: before the pipeline ----
 

@@ -4,37 +4,49 @@ The light half of the task: name, config keys and their check. The hooks live in
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from tfpipe.errors import InputError
+from tfpipe.settings import Settings, key
 from tfpipe.task import TaskInfo
 
 NAME = "forecasting"
 PRIMARY_METRIC = "mae"
 # Early stopping validates on the latest train windows, as a forecast is used, not a sample.
 VALIDATION_ORDER = "target_index"
-DEFAULTS: dict[str, Any] = {
-    "time_column": "time",
-    "value_column": "value",
-    "split_index": None,
-    "split_fraction": 0.8,
-    "window_size": 20,
-    "horizon": 1,
-    "seasonal_period": None,
-    "moving_average_window": None,
-    "model": "conv_lstm",
-    "ensemble_size": 3,
-    "units": 32,
-    "filters": 32,
-    "epochs": 40,
-    "batch_size": 32,
-    "learning_rate": 0.001,
-    "patience": 10,
-    "validation_fraction": 0.1,
-    "margin": 0.05,
-}
-TYPES: dict[str, type] = {"split_index": int, "seasonal_period": int,
-                          "moving_average_window": int}
+MAX_WINDOW = 100_000
+
+
+@dataclass(frozen=True)
+class ForecastingSettings(Settings):
+    """Every forecasting key: columns, split, windows, baselines, model and training."""
+
+    time_column: str = "time"
+    value_column: str = "value"
+    split_index: int | None = key(None, at_least=1)     # first eval row; None: split_fraction
+    split_fraction: float = key(0.8, above=0.0, below=1.0)
+    window_size: int = key(20, at_least=1, at_most=MAX_WINDOW)
+    horizon: int = key(1, at_least=1, at_most=MAX_WINDOW)
+    seasonal_period: int | None = key(None, at_least=1, at_most=MAX_WINDOW)
+    moving_average_window: int | None = key(None, at_least=1, at_most=MAX_WINDOW)
+    model: str = key("conv_lstm", choices=("dense", "conv_lstm"))
+    ensemble_size: int = key(3, at_least=1, at_most=100)
+    units: int = key(32, at_least=1, at_most=100_000)
+    filters: int = key(32, at_least=1, at_most=100_000)
+    epochs: int = key(40, at_least=1, at_most=100_000)
+    batch_size: int = key(32, at_least=1, at_most=1_000_000)
+    learning_rate: float = key(0.001, above=0.0, at_most=10.0)
+    patience: int = key(10, at_least=0, at_most=100_000)
+    validation_fraction: float = key(0.1, at_least=0.0, below=1.0)
+    margin: float = key(0.05, at_least=0.0, below=1.0)
+
+    def check(self) -> None:
+        """A seasonal period must cover the horizon."""
+        if self.seasonal_period is not None and self.horizon > self.seasonal_period:
+            raise InputError(f"config seasonal_period={self.seasonal_period}: must be >= "
+                             f"horizon ({self.horizon})")
+
+
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": ("time_column", "value_column", "split_index", "split_fraction", "window_size",
                "horizon", "seasonal_period"),
@@ -49,21 +61,7 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def validate_config(config: dict[str, Any]) -> None:
-    """Reject configs that cannot produce windows or baselines."""
-    for key in ("window_size", "horizon", "epochs", "batch_size", "ensemble_size"):
-        if not isinstance(config[key], int) or config[key] < 1:
-            raise InputError(f"config {key}={config[key]!r}: must be a positive integer")
-    if config["model"] not in {"dense", "conv_lstm"}:
-        raise InputError(f"config model={config['model']!r}: choose dense or conv_lstm")
-    period = config["seasonal_period"]
-    if period is not None and (period < 1 or config["horizon"] > period):
-        raise InputError(f"config seasonal_period={period}: must be >= 1 and >= horizon")
-    if config["split_index"] is None and not 0 < config["split_fraction"] < 1:
-        raise InputError(f"config split_fraction={config['split_fraction']}: must be in (0, 1)")
-
-
-TASK = TaskInfo(name=NAME, defaults=DEFAULTS, types=TYPES, param_groups=PARAM_GROUPS,
-                primary_metric=PRIMARY_METRIC, validate_config=validate_config,
+TASK = TaskInfo(name=NAME, settings=ForecastingSettings, param_groups=PARAM_GROUPS,
+                primary_metric=PRIMARY_METRIC,
                 implementation="tfpipe.pipelines.forecasting.task:ForecastingTask",
                 summary="windows of a univariate series -> the next `horizon` values")

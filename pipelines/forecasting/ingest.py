@@ -6,7 +6,7 @@ from typing import Any
 import apache_beam as beam
 import numpy as np
 
-from tfpipe.pipelines.forecasting import series
+from tfpipe.pipelines.forecasting import ForecastingSettings, series
 from tfpipe.schemas import check_float, load_schema
 
 
@@ -38,9 +38,9 @@ class ParseRow(beam.DoFn):
 class BuildWindows(beam.DoFn):
     """Check the whole series' time order, then emit window examples (or order errors)."""
 
-    def __init__(self, source: str, params: dict[str, Any]) -> None:
+    def __init__(self, source: str, settings: ForecastingSettings) -> None:
         self.source = source
-        self.params = params
+        self.settings = settings
 
     def process(self, rows: list[dict[str, Any]]):
         rows = sorted(rows, key=lambda r: r["row"])  # file order
@@ -50,16 +50,16 @@ class BuildWindows(beam.DoFn):
                                                        error["reason"]))
         if errors or not rows:
             return
-        p = self.params
+        p = self.settings
         values = np.asarray([r["value"] for r in rows], dtype="float64")
         try:
-            split_index = series.resolve_split_index(len(values), p.get("split_index"),
-                                                     p["split_fraction"])
+            split_index = series.resolve_split_index(len(values), p.split_index,
+                                                     p.split_fraction)
         except ValueError as error:
             yield beam.pvalue.TaggedOutput("bad", {"source": self.source, "reason": str(error)})
             return
-        for example in series.make_windows(values, p["window_size"], p["horizon"],
-                                           split_index, p.get("seasonal_period")):
+        for example in series.make_windows(values, p.window_size, p.horizon,
+                                           split_index, p.seasonal_period):
             yield beam.pvalue.TaggedOutput(example.pop("split"), example)
 
 
@@ -69,17 +69,17 @@ def _bad(source: str, row: int, reason: str) -> dict[str, Any]:
 
 @beam.ptransform_fn
 def ReadWindowExamples(root: beam.pvalue.PBegin, path: str,
-                       params: dict[str, Any]) -> dict[str, beam.PCollection]:
+                       settings: ForecastingSettings) -> dict[str, beam.PCollection]:
     """CSV file -> {"train", "eval", "quarantine"} PCollections."""
     parsed = (root
               | "Source" >> beam.Create([path])
-              | "ReadRows" >> beam.FlatMap(series.iter_rows, params["time_column"],
-                                           params["value_column"])
-              | "ParseRows" >> beam.ParDo(ParseRow(path, params["value_column"]))
+              | "ReadRows" >> beam.FlatMap(series.iter_rows, settings.time_column,
+                                           settings.value_column)
+              | "ParseRows" >> beam.ParDo(ParseRow(path, settings.value_column))
               .with_outputs("bad", main="good"))
     windows = (parsed.good
                | "Collect" >> beam.combiners.ToList()
-               | "Windows" >> beam.ParDo(BuildWindows(path, params))
+               | "Windows" >> beam.ParDo(BuildWindows(path, settings))
                .with_outputs("bad", "train", "eval"))
     quarantine = ((parsed.bad, windows.bad) | "AllBad" >> beam.Flatten())
     return {"train": windows.train, "eval": windows.eval, "quarantine": quarantine}

@@ -6,24 +6,26 @@ from typing import Any, Callable
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from tfpipe.pipelines.forecasting import ForecastingSettings
 
-def raw_feature_spec(params: dict[str, Any]) -> dict[str, Any]:
+
+def raw_feature_spec(settings: ForecastingSettings) -> dict[str, Any]:
     """Parsing spec of the examples ingest writes."""
-    window, horizon = params["window_size"], params["horizon"]
+    window, horizon = settings.window_size, settings.horizon
     spec = {"window": tf.io.FixedLenFeature([window], tf.float32),
             "target": tf.io.FixedLenFeature([horizon], tf.float32),
             "target_index": tf.io.FixedLenFeature([], tf.int64)}
-    if params.get("seasonal_period"):
+    if settings.seasonal_period:
         spec["seasonal_naive"] = tf.io.FixedLenFeature([horizon], tf.float32)
     return spec
 
 
-def serving_input_spec(params: dict[str, Any]) -> dict[str, tf.TensorSpec]:
+def serving_input_spec(settings: ForecastingSettings) -> dict[str, tf.TensorSpec]:
     """What serving_default takes: a batch of raw windows in original units."""
-    return {"window": tf.TensorSpec([None, params["window_size"]], tf.float32, name="window")}
+    return {"window": tf.TensorSpec([None, settings.window_size], tf.float32, name="window")}
 
 
-def preprocessing_fn_for(params: dict[str, Any]) -> Callable[[dict], dict]:
+def preprocessing_fn_for() -> Callable[[dict], dict]:
     """The preprocessing_fn; analyzers see only the train split; target_index passes through."""
 
     def preprocessing_fn(inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:

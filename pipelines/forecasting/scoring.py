@@ -1,9 +1,9 @@
 """Forecasting baselines and metrics on raw eval windows, in original units."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+
+from tfpipe.pipelines.forecasting import ForecastingSettings
 
 
 def naive(window: np.ndarray, horizon: int) -> np.ndarray:
@@ -16,13 +16,13 @@ def moving_average(window: np.ndarray, horizon: int, span: int) -> np.ndarray:
     return np.repeat(window[:, -span:].mean(axis=1, keepdims=True), horizon, axis=1)
 
 
-def baseline_predictions(raw: dict[str, np.ndarray], params: dict[str, Any]) -> dict:
+def baseline_predictions(raw: dict[str, np.ndarray], settings: ForecastingSettings) -> dict:
     """Every configured baseline's forecasts for the eval windows."""
-    horizon = params["horizon"]
-    span = params.get("moving_average_window") or params["window_size"]
+    horizon = settings.horizon
+    span = settings.moving_average_window or settings.window_size
     result = {"naive": naive(raw["window"], horizon),
               "moving_average": moving_average(raw["window"], horizon, span)}
-    if params.get("seasonal_period"):
+    if settings.seasonal_period:
         result["seasonal_naive"] = raw["seasonal_naive"]
     return result
 

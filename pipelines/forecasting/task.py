@@ -6,7 +6,14 @@ from typing import Any, Callable
 
 from tfpipe.components.blessing import relative_to_baseline
 from tfpipe.errors import InputError
-from tfpipe.pipelines.forecasting import TASK, VALIDATION_ORDER, charts, scoring, series
+from tfpipe.pipelines.forecasting import (
+    TASK,
+    VALIDATION_ORDER,
+    ForecastingSettings,
+    charts,
+    scoring,
+    series,
+)
 from tfpipe.pipelines.forecasting.ingest import ReadWindowExamples
 from tfpipe.task import Task
 
@@ -15,7 +22,7 @@ from tfpipe.task import Task
 # (tfpipe/warm_start.py), and the child must not import it too.
 
 
-class ForecastingTask(Task):
+class ForecastingTask(Task[ForecastingSettings]):
     """forecasting: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
@@ -39,32 +46,34 @@ class ForecastingTask(Task):
             header = series.read_header(data)
         except (ValueError, UnicodeDecodeError) as error:
             raise InputError(f"{data}: {error}") from None
+        settings = self.settings(params)
         for key in ("time_column", "value_column"):
-            if params[key] not in header:
-                raise InputError(f"{data}: column {params[key]!r} ({key}) not found; columns are "
+            column = getattr(settings, key)
+            if column not in header:
+                raise InputError(f"{data}: column {column!r} ({key}) not found; columns are "
                                  f"{header}; set it with --set {key}=NAME")
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: CSV -> train/eval windows and quarantined rows."""
-        return root | "ReadWindowExamples" >> ReadWindowExamples(data, params)
+        return root | "ReadWindowExamples" >> ReadWindowExamples(data, self.settings(params))
 
     def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
         """Parsing spec of ingested window examples."""
         from tfpipe.pipelines.forecasting import preprocessing
 
-        return preprocessing.raw_feature_spec(params)
+        return preprocessing.raw_feature_spec(self.settings(params))
 
     def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
         """Scale windows and targets by the train split's mean and std."""
         from tfpipe.pipelines.forecasting import preprocessing
 
-        return preprocessing.preprocessing_fn_for(params)
+        return preprocessing.preprocessing_fn_for()
 
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
         """Dense or Conv1D+LSTM forecaster."""
         from tfpipe.pipelines.forecasting import model
 
-        return model.build_model(params)
+        return model.build_model(self.settings(params))
 
     def model_inputs(self, transformed: dict[str, Any]) -> Any:
         """Scaled window."""
@@ -78,7 +87,7 @@ class ForecastingTask(Task):
         """A batch of raw windows in original units."""
         from tfpipe.pipelines.forecasting import preprocessing
 
-        return preprocessing.serving_input_spec(params)
+        return preprocessing.serving_input_spec(self.settings(params))
 
     def serving_outputs(self, predictions: Any, transformed: dict[str, Any]) -> dict[str, Any]:
         """Forecasts in original units."""
@@ -105,12 +114,13 @@ class ForecastingTask(Task):
     def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
                   params: dict[str, Any]) -> dict[str, Any]:
         """Naive, moving average and (when configured) seasonal naive forecasts."""
-        return scoring.baseline_predictions(raw, params)
+        return scoring.baseline_predictions(raw, self.settings(params))
 
     def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
                      params: dict[str, Any]) -> list[Any]:
         """mae <= (1 - margin) * best baseline mae."""
-        return [relative_to_baseline("mae", candidate["mae"], baselines, params["margin"])]
+        return [relative_to_baseline("mae", candidate["mae"], baselines,
+                                     self.settings(params).margin)]
 
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """Forecast against actuals over the eval range."""

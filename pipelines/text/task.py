@@ -6,15 +6,16 @@ import os
 from typing import Any, Callable
 
 import numpy as np
-from tfpipe.components.blessing import relative_to_baseline, value_check
 from tfpipe.components.classification import (
+    accuracy_checks,
     classification_metrics,
     confusion_matrix,
     plot_confusion_matrix,
 )
 from tfpipe.errors import InputError
-from tfpipe.pipelines.text import NAME, TASK, settings
+from tfpipe.pipelines.text import NAME, TASK
 from tfpipe.pipelines.text.beam_ingest import IngestText
+from tfpipe.pipelines.text.config import TextSettings
 from tfpipe.pipelines.text.demo_corpus import write_default_sentiment
 from tfpipe.pipelines.text.features import (
     LABEL_INDEX_KEY,
@@ -40,6 +41,7 @@ from tfpipe.pipelines.text.readers import (
 )
 from tfpipe.pipelines.text.split import check_label, infer_label_values
 from tfpipe.pipelines.text.stopwords import load_stopwords
+from tfpipe.settings import from_params
 from tfpipe.task import Task
 
 # TensorFlow is imported inside the hooks that build graphs: ingest runs this module in a
@@ -47,10 +49,15 @@ from tfpipe.task import Task
 # must not import it too.
 
 
+def _settings(params: dict[str, Any]) -> TextSettings:
+    """A component's params as the task's typed settings, parsed once per distinct params."""
+    return from_params(TextSettings, params)
+
+
 def _files_and_reader(data: str, params: dict[str, Any]
                       ) -> tuple[list[str], Callable[[str], Any]]:
     """Input files and the row reader for them."""
-    reader = settings(params).reader
+    reader = _settings(params)
     try:
         files = list_input_files(data, reader.file_pattern, reader.format)
     except FileNotFoundError as error:
@@ -75,7 +82,7 @@ def _labelled_reader(read: Callable[[str], Any], label_values: tuple[str, ...] |
 
 def class_names(tft_output: Any, params: dict[str, Any]) -> list[str]:
     """Label names in label-index order: as configured, else sorted like ingest sorts them."""
-    configured = settings(params).reader.label_values
+    configured = _settings(params).label_values
     if configured:
         return list(configured)
     names = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
@@ -84,7 +91,7 @@ def class_names(tft_output: Any, params: dict[str, Any]) -> list[str]:
 
 
 
-class TextTask(Task):
+class TextTask(Task[TextSettings]):
     """text: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
@@ -97,17 +104,17 @@ class TextTask(Task):
         """Files exist, columns exist, and every file has at least one valid row."""
         files, read = _files_and_reader(data, params)
         try:
-            check_files_have_rows(files, _labelled_reader(read, settings(params).reader.label_values))
+            check_files_have_rows(files, _labelled_reader(read, _settings(params).label_values))
         except (ValueError, UnicodeError) as error:
             raise InputError(str(error)) from None
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: files -> {'train', 'eval', 'quarantine'} with labels checked and indexed."""
-        cfg = settings(params)
+        cfg = _settings(params)
         files, read = _files_and_reader(data, params)
-        outputs = root | "IngestText" >> IngestText(files, read, cfg.split.eval_fraction,
-                                                    cfg.split.split_seed, True,
-                                                    cfg.reader.label_values)
+        outputs = root | "IngestText" >> IngestText(files, read, cfg.eval_fraction,
+                                                    cfg.split_seed, True,
+                                                    cfg.label_values)
         return {k: outputs[k] for k in ("train", "eval", "quarantine")}
 
     def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -118,32 +125,32 @@ class TextTask(Task):
                          ) -> dict[str, Any]:
         """label_values as ingest used them: configured, else inferred from the train labels."""
         counts = train_statistics.get("value_counts", {}).get(LABEL_KEY)
-        if settings(params).reader.label_values or not counts:
+        if _settings(params).label_values or not counts:
             return params  # configured, or too many distinct labels for the statistics to list
         return {**params, "label_values": list(infer_label_values(counts))}
 
     def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
         """Clean, tokenize, vocabulary with OOV buckets, truncate at the train percentile."""
-        cfg = settings(params)
-        stopwords = load_stopwords(cfg.cleaning.stopwords_file) if cfg.cleaning.remove_stopwords \
+        cfg = _settings(params)
+        stopwords = load_stopwords(cfg.stopwords_file) if cfg.remove_stopwords \
             else ()
-        return make_preprocessing_fn(cfg.cleaning, cfg.vocab, stopwords, cfg.reader.label_values)
+        return make_preprocessing_fn(cfg, cfg, stopwords, cfg.label_values)
 
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
         """Pooled, BiLSTM or Conv1D classifier sized from the transform's vocabularies."""
-        cfg = settings(params)
+        cfg = _settings(params)
         vocabulary = [w.decode("utf-8", "replace") if isinstance(w, bytes) else w
                       for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
-        num_tokens = num_token_ids(len(vocabulary), cfg.vocab.oov_buckets)
+        num_tokens = num_token_ids(len(vocabulary), cfg.oov_buckets)
         num_classes = tft_output.vocabulary_size_by_name(LABEL_VOCAB)
         if num_classes < 2:
             raise InputError(f"the train split has {num_classes} label value(s); a classifier "
                              "needs at least 2 (check label_column and label_values)")
         matrix = None
-        if cfg.model.pretrained_embeddings:
-            matrix, _ = embedding_matrix(cfg.model.pretrained_embeddings, vocabulary, num_tokens,
-                                         cfg.model.seed)
-        return build_classifier(cfg.model, num_tokens, len(vocabulary), num_classes, matrix)
+        if cfg.pretrained_embeddings:
+            matrix, _ = embedding_matrix(cfg.pretrained_embeddings, vocabulary, num_tokens,
+                                         cfg.seed)
+        return build_classifier(cfg, num_tokens, len(vocabulary), num_classes, matrix)
 
     def model_inputs(self, transformed: dict[str, Any]) -> Any:
         """Token ids padded with 0 to the fitted sequence length."""
@@ -190,20 +197,15 @@ class TextTask(Task):
     def baselines(self, raw: dict[str, Any], statistics: dict[str, Any],
                   params: dict[str, Any]) -> dict[str, Any]:
         """The majority class of the train split."""
-        label_values = settings(params).reader.label_values
+        label_values = _settings(params).label_values
         classes = max(num_classes_from(statistics, label_values), 2)
         return {"majority": majority_baseline(statistics, classes, len(raw[TEXT_KEY]))}
 
     def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
                      params: dict[str, Any]) -> list[Any]:
         """accuracy >= (1 + margin) * majority accuracy, and >= min_accuracy when set."""
-        checks = [relative_to_baseline("accuracy", candidate["accuracy"], baselines,
-                                       params["margin"])]
-        if params["min_accuracy"] > 0:
-            checks.append(value_check("accuracy >= min_accuracy", "accuracy",
-                                      candidate["accuracy"], params["min_accuracy"],
-                                      "min_accuracy"))
-        return checks
+        settings = _settings(params)
+        return accuracy_checks(candidate, baselines, settings.margin, settings.min_accuracy)
 
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """The candidate's confusion matrix."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from tfpipe.pipelines.text.features import TOKENS_KEY
-from tfpipe.pipelines.text_generation.config import LanguageModelConfig
+from tfpipe.pipelines.text.config import TrainingConfig
 
 
 def default_embedding_dim(vocabulary_size: int) -> int:
@@ -12,7 +12,7 @@ def default_embedding_dim(vocabulary_size: int) -> int:
     return max(16, int(round(4 * max(1, vocabulary_size) ** 0.25)))
 
 
-def build_language_model(cfg: LanguageModelConfig, num_tokens: int, vocabulary_size: int
+def build_language_model(cfg: TrainingConfig, num_tokens: int, vocabulary_size: int
                          ) -> Any:
     """A compiled model: left-padded prefix ids [batch, context] -> next-id probabilities."""
     import keras

@@ -11,14 +11,16 @@ from tfpipe.pipelines.text.features import raw_feature_spec as spec
 from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
 from tfpipe.pipelines.text.readers import check_files_have_rows, list_input_files, read_corpus_file
 from tfpipe.pipelines.text.stopwords import load_stopwords
-from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE, NAME, TASK, settings
+from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE, NAME, TASK
 from tfpipe.pipelines.text_generation.beam_ingest import IngestCorpus
 from tfpipe.pipelines.text_generation.charts import accuracy_bars
+from tfpipe.pipelines.text_generation.config import GenerationSettings
 from tfpipe.pipelines.text_generation.demo_corpus import write_default_corpus
 from tfpipe.pipelines.text_generation.generate import make_generate_fn
 from tfpipe.pipelines.text_generation.model import build_language_model
 from tfpipe.pipelines.text_generation.prefixes import line_prefixes
 from tfpipe.pipelines.text_generation.scoring import line_scores, metrics_from_stats, stack_stats
+from tfpipe.settings import from_params
 from tfpipe.task import Task
 
 # TensorFlow is imported inside the hooks that build graphs: ingest runs this module in a
@@ -26,16 +28,21 @@ from tfpipe.task import Task
 # must not import it too.
 
 
+def _settings(params: dict[str, Any]) -> GenerationSettings:
+    """A component's params as the task's typed settings, parsed once per distinct params."""
+    return from_params(GenerationSettings, params)
+
+
 def _stopwords(params: dict[str, Any]) -> tuple[str, ...]:
     """The stop-word list when stop-word removal is on, else nothing."""
-    cleaning = settings(params).cleaning
+    cleaning = _settings(params)
     return load_stopwords(cleaning.stopwords_file) if cleaning.remove_stopwords else ()
 
 
 def _files(data: str, params: dict[str, Any]) -> list[str]:
     """The corpus files: the file itself, or the matching files of a folder."""
     try:
-        return list_input_files(data, settings(params).reader.file_pattern, "lines")
+        return list_input_files(data, _settings(params).file_pattern, "lines")
     except FileNotFoundError as error:
         raise InputError(str(error)) from None
 
@@ -47,7 +54,7 @@ def _vocabulary(tft_output: Any) -> list[str]:
 
 
 
-class TextGenerationTask(Task):
+class TextGenerationTask(Task[GenerationSettings]):
     """text_generation: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
@@ -58,7 +65,7 @@ class TextGenerationTask(Task):
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """Files exist and each has at least one non-empty, decodable line."""
-        read = functools.partial(read_corpus_file, encoding=settings(params).reader.encoding)
+        read = functools.partial(read_corpus_file, encoding=_settings(params).encoding)
         try:
             check_files_have_rows(_files(data, params), read)
         except (ValueError, UnicodeError) as error:
@@ -66,10 +73,10 @@ class TextGenerationTask(Task):
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: lines -> {'train', 'eval', 'quarantine'}, with the unigram baseline's sums."""
-        cfg = settings(params)
+        cfg = _settings(params)
         return root | "IngestCorpus" >> IngestCorpus(
-            _files(data, params), cfg.reader.encoding, cfg.split.eval_fraction,
-            cfg.split.split_seed, cfg.cleaning, cfg.vocab, _stopwords(params))
+            _files(data, params), cfg.encoding, cfg.eval_fraction,
+            cfg.split_seed, cfg, cfg, _stopwords(params))
 
     def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:
         """The line and its per-line unigram-baseline sums (schemas/text_generation.pbtxt)."""
@@ -77,14 +84,14 @@ class TextGenerationTask(Task):
 
     def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
         """Clean, tokenize, vocabulary with OOV buckets, truncate at the longest train line."""
-        cfg = settings(params)
-        return make_preprocessing_fn(cfg.cleaning, cfg.vocab, _stopwords(params), labelled=False)
+        cfg = _settings(params)
+        return make_preprocessing_fn(cfg, cfg, _stopwords(params), labelled=False)
 
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
         """The bidirectional-LSTM language model over the transform's vocabulary."""
-        cfg = settings(params)
+        cfg = _settings(params)
         size = len(_vocabulary(tft_output))
-        return build_language_model(cfg.model, num_token_ids(size, cfg.vocab.oov_buckets), size)
+        return build_language_model(cfg, num_token_ids(size, cfg.oov_buckets), size)
 
     def model_inputs(self, transformed: dict[str, Any]) -> Any:
         """Every n-gram prefix of every line, left-padded to the longest line minus one."""
@@ -115,7 +122,7 @@ class TextGenerationTask(Task):
     def extra_signatures(self, parts: Any, tft_output: Any, params: dict[str, Any]) -> dict[str, Any]:
         """`generate`: seed text, number of words, temperature, seed -> text, in the graph."""
         generate = make_generate_fn(parts.model, parts.transform, _vocabulary(tft_output),
-                                    settings(params).vocab.oov_buckets)
+                                    _settings(params).oov_buckets)
         # Only the signature is exported: a tf.function attribute would be traced again on save.
         return {GENERATE_SIGNATURE: generate.get_concrete_function()}
 
@@ -147,7 +154,7 @@ class TextGenerationTask(Task):
                      params: dict[str, Any]) -> list[Any]:
         """top5_accuracy >= (1 + margin) * the unigram baseline's."""
         return [relative_to_baseline("top5_accuracy", candidate["top5_accuracy"], baselines,
-                                     params["margin"])]
+                                     _settings(params).margin)]
 
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """Top-1/top-5 accuracy of the candidate and baselines as a bar chart."""

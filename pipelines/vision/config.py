@@ -1,12 +1,13 @@
-"""The vision task's parameters: one flat frozen dataclass, parsed from plain config values."""
+"""The vision task's keys (one flat settings dataclass) and the parsers of its list keys."""
 from __future__ import annotations
 
-import dataclasses
 import json
+import os
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from tfpipe.errors import InputError
+from tfpipe.settings import Settings, key
 
 FLIPS = ("", "horizontal", "vertical", "horizontal_and_vertical")
 
@@ -26,61 +27,6 @@ class Augmentation:
         return bool(self.flip or self.rotation or self.zoom or self.translation)
 
 
-@dataclass(frozen=True)
-class VisionConfig:
-    """Every vision key of `--set` / `--config`; the defaults fit MNIST-sized digits."""
-
-    # ingest
-    image_size: tuple[int, int] | None = None   # (height, width); None: native size of arrays
-    channels: int | None = None                 # 1 or 3; None: native channels of arrays
-    class_names: tuple[str, ...] = ()           # names for integer labels, or folders to use
-    images: str = ""                            # explicit idx images file
-    labels: str = ""                            # explicit idx labels file
-    split_index: int | None = None              # first index of the eval range in file order
-    eval_fraction: float = 0.2                  # stratified split when split_index is unset
-    seed: int = 42
-    ingest_batch_size: int = 256                # images per Beam element
-    # transform
-    pixel_scaling: str = "unit"                 # "unit": x/255; "zscore": full-pass mean/std
-    # model
-    conv_filters: tuple[int, ...] = (32, 64)
-    kernel_size: int = 3
-    dense_units: int = 128
-    dropout: float = 0.3
-    augment_flip: str = ""
-    augment_rotation: float = 0.0
-    augment_zoom: float = 0.0
-    augment_translation: float = 0.0
-    base_model: str = ""                        # local .keras file or SavedModel folder
-    base_layer: str = ""                        # cut the base here (default: last 2-D map)
-    fine_tune_layers: int = 0
-    # training
-    epochs: int = 8
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-
-    @property
-    def augmentation(self) -> Augmentation:
-        """The augmentation settings as one value."""
-        return Augmentation(self.augment_flip, self.augment_rotation, self.augment_zoom,
-                            self.augment_translation)
-
-    @property
-    def is_transfer(self) -> bool:
-        """True when a base model is given."""
-        return bool(self.base_model)
-
-
-_DEFAULT_FOLDER_SIZE = (64, 64)
-_DEFAULT_FOLDER_CHANNELS = 3
-
-
-def default_folder_shape(config: VisionConfig) -> tuple[tuple[int, int], int]:
-    """Image size and channels for folders of files, where there is no native size."""
-    return (config.image_size or _DEFAULT_FOLDER_SIZE,
-            config.channels or _DEFAULT_FOLDER_CHANNELS)
-
-
 def parse_size(value: Any) -> tuple[int, int] | None:
     """`28`, `[28, 28]`, `"28"`, `"28x28"` or `"[28, 28]"` to (height, width)."""
     if value is None or value == "" or value == []:
@@ -98,9 +44,9 @@ def parse_size(value: Any) -> tuple[int, int] | None:
     try:
         height, width = (int(v) for v in value)
     except (TypeError, ValueError) as error:
-        raise InputError(f"image_size={value!r}: expected N, [H, W] or 'HxW'") from error
+        raise ValueError("expected N, [H, W] or 'HxW'") from error
     if height < 1 or width < 1:
-        raise InputError(f"image_size={value!r}: both sides must be at least 1 pixel")
+        raise ValueError("both sides must be at least 1 pixel")
     return height, width
 
 
@@ -112,7 +58,7 @@ def parse_names(value: Any) -> tuple[str, ...]:
         value = value.split(",")
     names = tuple(str(v).strip() for v in value)
     if len(set(names)) != len(names) or "" in names:
-        raise InputError(f"class_names={list(names)}: names must be unique and non-empty")
+        raise ValueError("names must be unique and non-empty")
     return names
 
 
@@ -127,77 +73,77 @@ def parse_ints(value: Any) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in value)
     except (TypeError, ValueError) as error:
-        raise InputError(f"conv_filters={value!r}: expected a list of integers") from error
+        raise ValueError("expected a list of integers") from error
 
 
-_CONVERTERS = {"image_size": parse_size, "class_names": parse_names, "conv_filters": parse_ints}
-FIELDS = {f.name: f for f in dataclasses.fields(VisionConfig)}
+@dataclass(frozen=True)
+class VisionSettings(Settings):
+    """Every vision key of `--set` / `--config`; the defaults fit MNIST-sized digits."""
+
+    # ingest
+    image_size: tuple[int, int] | None = key(None, parse=parse_size)
+    channels: int | None = key(None, choices=(1, 3))    # None: native channels of arrays
+    class_names: tuple[str, ...] = key((), parse=parse_names)
+    images: str = ""                            # explicit idx images file
+    labels: str = ""                            # explicit idx labels file
+    split_index: int | None = key(None, at_least=1)  # first eval index in file order
+    eval_fraction: float = key(0.2, above=0.0, below=1.0)  # stratified split otherwise
+    ingest_batch_size: int = key(256, at_least=1, at_most=1_000_000)  # images per element
+    max_bad_fraction: float = key(0.1, at_least=0.0, at_most=1.0)  # quarantined above: fail
+    # transform
+    pixel_scaling: str = key("unit", choices=("unit", "zscore"))  # x/255, or mean/std
+    # model
+    conv_filters: tuple[int, ...] = key((32, 64), at_least=1, parse=parse_ints)
+    kernel_size: int = key(3, at_least=1, at_most=1_000)
+    dense_units: int = key(128, at_least=1, at_most=100_000)
+    dropout: float = key(0.3, at_least=0.0, below=1.0)
+    augment_flip: str = key("", choices=FLIPS)
+    augment_rotation: float = key(0.0, at_least=0.0, below=1.0)
+    augment_zoom: float = key(0.0, at_least=0.0, below=1.0)
+    augment_translation: float = key(0.0, at_least=0.0, below=1.0)
+    base_model: str = ""                        # local .keras file or SavedModel folder
+    base_model_digest: str | None = None        # filled by resolve_config: base_model content
+    base_layer: str = ""                        # cut the base here (default: last 2-D map)
+    fine_tune_layers: int = key(0, at_least=0, at_most=100_000)
+    # training
+    epochs: int = key(8, at_least=1, at_most=100_000)
+    batch_size: int = key(64, at_least=1, at_most=1_000_000)
+    learning_rate: float = key(1e-3, above=0.0, at_most=10.0)
+    validation_fraction: float = key(0.0, at_least=0.0, below=1.0)  # early-stopping slice
+    patience: int = key(3, at_least=0, at_most=100_000)
+    # evaluate
+    margin: float = key(0.05, at_least=0.0, below=1.0)  # accuracy >= (1 + margin) * majority
+    min_accuracy: float = key(0.0, at_least=0.0, at_most=1.0)  # a floor, when above 0
+
+    @property
+    def augmentation(self) -> Augmentation:
+        """The augmentation settings as one value."""
+        return Augmentation(self.augment_flip, self.augment_rotation, self.augment_zoom,
+                            self.augment_translation)
+
+    @property
+    def is_transfer(self) -> bool:
+        """True when a base model is given."""
+        return bool(self.base_model)
+
+    def check(self) -> None:
+        """Something to train, and a local base model when transfer learning."""
+        if not self.conv_filters and not self.base_model:
+            raise InputError("config conv_filters is empty and no base_model is given: "
+                             "nothing to train")
+        if self.fine_tune_layers and not self.base_model:
+            raise InputError("config fine_tune_layers needs base_model (a local .keras file "
+                             "or SavedModel folder)")
+        if self.base_model and not os.path.exists(self.base_model):
+            raise InputError(f"config base_model={self.base_model}: no such file or folder "
+                             "(transfer learning reads a local model; nothing is downloaded)")
 
 
-def _convert(name: str, value: Any) -> Any:
-    """One raw value to the field's type, naming the key when it does not fit."""
-    if name in _CONVERTERS:
-        return _CONVERTERS[name](value)
-    if value is None:
-        return None
-    if name in ("split_index", "channels"):
-        kind: type = int
-    else:
-        kind = type(FIELDS[name].default)
-    if kind is int and isinstance(value, float) and not value.is_integer():
-        raise InputError(f"vision parameter {name}={value!r}: expected an integer")
-    try:
-        return kind(value) if kind in (int, float, str) else value
-    except (TypeError, ValueError) as error:
-        raise InputError(f"vision parameter {name}={value!r}: expected "
-                         f"{kind.__name__}") from error
+_DEFAULT_FOLDER_SIZE = (64, 64)
+_DEFAULT_FOLDER_CHANNELS = 3
 
 
-def parse_config(params: Mapping[str, Any] | None = None) -> VisionConfig:
-    """A VisionConfig from the vision keys of `params` (other keys are not ours: ignored)."""
-    values = {name: _convert(name, value) for name, value in dict(params or {}).items()
-              if name in FIELDS}
-    config = VisionConfig(**values)
-    validate_config(config)
-    return config
-
-
-def validate_config(config: VisionConfig) -> None:
-    """Reject values no run could use, naming the key."""
-    if config.channels not in (None, 1, 3):
-        raise InputError(f"channels={config.channels}: use 1 (grey) or 3 (colour)")
-    if not 0.0 < config.eval_fraction < 1.0:
-        raise InputError(f"eval_fraction={config.eval_fraction}: must be between 0 and 1")
-    if config.pixel_scaling not in ("unit", "zscore"):
-        raise InputError(f"pixel_scaling={config.pixel_scaling!r}: use unit or zscore")
-    if not config.conv_filters and not config.base_model:
-        raise InputError("conv_filters is empty and no base_model is given: nothing to train")
-    if any(f < 1 for f in config.conv_filters):
-        raise InputError(f"conv_filters={list(config.conv_filters)}: each must be >= 1")
-    if config.fine_tune_layers < 0:
-        raise InputError(f"fine_tune_layers={config.fine_tune_layers}: must be >= 0")
-    if config.fine_tune_layers and not config.base_model:
-        raise InputError("fine_tune_layers needs base_model (a local .keras file or "
-                         "SavedModel folder)")
-    if not 0.0 <= config.dropout < 1.0:
-        raise InputError(f"dropout={config.dropout}: must be in [0, 1)")
-    if config.augment_flip not in FLIPS:
-        raise InputError(f"augment_flip={config.augment_flip!r}: use horizontal, vertical, "
-                         "horizontal_and_vertical or an empty string")
-    for name in ("augment_rotation", "augment_zoom", "augment_translation"):
-        if not 0.0 <= getattr(config, name) < 1.0:
-            raise InputError(f"{name}={getattr(config, name)}: must be in [0, 1)")
-    for name in ("epochs", "batch_size", "ingest_batch_size", "kernel_size", "dense_units"):
-        if getattr(config, name) < 1:
-            raise InputError(f"{name}={getattr(config, name)}: must be at least 1")
-    if config.split_index is not None and config.split_index < 1:
-        raise InputError(f"split_index={config.split_index}: must be at least 1")
-
-
-def defaults() -> dict[str, Any]:
-    """The config keys and JSON-ready defaults the task registers with the framework."""
-    out: dict[str, Any] = {}
-    for name, spec in FIELDS.items():
-        value = spec.default
-        out[name] = list(value) if isinstance(value, tuple) else value
-    return out
+def default_folder_shape(config: VisionSettings) -> tuple[tuple[int, int], int]:
+    """Image size and channels for folders of files, where there is no native size."""
+    return (config.image_size or _DEFAULT_FOLDER_SIZE,
+            config.channels or _DEFAULT_FOLDER_CHANNELS)

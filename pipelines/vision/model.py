@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfpipe.pipelines.vision.config import Augmentation, VisionConfig
+from tfpipe.pipelines.vision.config import Augmentation, VisionSettings
 from tfpipe.pipelines.vision.features import IMAGE_XF
 
 FEATURES_LAYER = "features"   # the layer whose output a transfer-learning base re-uses
@@ -54,7 +54,7 @@ def augment(x: Any, augmentation: Augmentation, seed: int) -> Any:
     return x
 
 
-def cnn_features(x: Any, config: VisionConfig) -> Any:
+def cnn_features(x: Any, config: VisionSettings) -> Any:
     """Stacked Conv2D + MaxPooling, Flatten, Dropout, Dense: the book's CNN body."""
     import keras
 
@@ -70,7 +70,7 @@ def cnn_features(x: Any, config: VisionConfig) -> Any:
 
 
 def build_cnn(image_shape: tuple[int, int, int], num_classes: int,
-              config: VisionConfig) -> Any:
+              config: VisionSettings) -> Any:
     """The book's CNN with augmentation and the right head, input keyed by IMAGE_XF."""
     import keras
 
@@ -84,7 +84,7 @@ def build_cnn(image_shape: tuple[int, int, int], num_classes: int,
 
 
 def build_model(image_shape: tuple[int, int, int], num_classes: int,
-                config: VisionConfig) -> Any:
+                config: VisionSettings) -> Any:
     """A from-scratch CNN, or a transfer model when config.base_model is set."""
     if config.is_transfer:
         from tfpipe.pipelines.vision.transfer import build_transfer_model

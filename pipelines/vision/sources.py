@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tfpipe.errors import InputError
-from tfpipe.pipelines.vision.config import VisionConfig, default_folder_shape
+from tfpipe.pipelines.vision.config import VisionSettings, default_folder_shape
 from tfpipe.pipelines.vision.idx import find_idx_pairs, load_idx_pair
 
 FOLDER, IDX, NPZ, ARRAYS = "folder", "idx", "npz", "arrays"
@@ -50,7 +50,7 @@ class Manifest:
         return len(self.labels)
 
 
-def detect_kind(path: str, config: VisionConfig) -> str:
+def detect_kind(path: str, config: VisionSettings) -> str:
     """folder, idx or npz, from the path and its contents; a clear error otherwise."""
     if config.images or config.labels:
         return IDX
@@ -73,7 +73,7 @@ def detect_kind(path: str, config: VisionConfig) -> str:
                      "(*images-idx3-ubyte[.gz] with *labels-idx1-ubyte[.gz]) or one .npz")
 
 
-def build_manifest(path: str, config: VisionConfig) -> Manifest:
+def build_manifest(path: str, config: VisionSettings) -> Manifest:
     """List the input at `path` as a Manifest, whatever its layout."""
     kind = detect_kind(path, config)
     if kind == FOLDER:
@@ -86,7 +86,7 @@ def build_manifest(path: str, config: VisionConfig) -> Manifest:
     return npz_manifest(path, config)
 
 
-def folder_manifest(root: str, config: VisionConfig) -> Manifest:
+def folder_manifest(root: str, config: VisionSettings) -> Manifest:
     """One sub-folder per class; every non-hidden file in it is an image candidate."""
     found = sorted(n for n in os.listdir(root)
                    if os.path.isdir(os.path.join(root, n)) and not n.startswith("."))
@@ -110,7 +110,7 @@ def folder_manifest(root: str, config: VisionConfig) -> Manifest:
                              image_size=size, channels=channels, paths=paths, origin=root))
 
 
-def idx_manifest(folder: str, config: VisionConfig) -> Manifest:
+def idx_manifest(folder: str, config: VisionSettings) -> Manifest:
     """MNIST-style idx pairs found by name in `folder`, or the explicit images/labels."""
     if config.images or config.labels:
         if not (config.images and config.labels):
@@ -129,7 +129,7 @@ def idx_manifest(folder: str, config: VisionConfig) -> Manifest:
                            array_ref=ArrayRef(IDX, tuple(images for images, _ in pairs)))
 
 
-def npz_manifest(path: str, config: VisionConfig) -> Manifest:
+def npz_manifest(path: str, config: VisionSettings) -> Manifest:
     """A NumPy .npz holding `x` (N, H, W[, C]) and `y` (N,)."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -143,7 +143,7 @@ def npz_manifest(path: str, config: VisionConfig) -> Manifest:
                            array_ref=ArrayRef(NPZ, (path,)))
 
 
-def arrays_manifest(x: np.ndarray, y: np.ndarray, config: VisionConfig, kind: str = ARRAYS,
+def arrays_manifest(x: np.ndarray, y: np.ndarray, config: VisionSettings, kind: str = ARRAYS,
                     origin: str = "arrays", array_ref: ArrayRef | None = None) -> Manifest:
     """In-memory images and integer or string labels as a Manifest."""
     if x.ndim == 4 and x.shape[-1] == 1:

@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tfpipe.components.blessing import relative_to_baseline, value_check
 from tfpipe.components.classification import (
+    accuracy_checks,
     MAJORITY,
     majority_from_counts,
     metric_classes,
@@ -17,7 +17,7 @@ from tfpipe.components.classification import (
 )
 from tfpipe.errors import InputError
 from tfpipe.pipelines.vision import TASK
-from tfpipe.pipelines.vision import config as vision_config
+from tfpipe.pipelines.vision.config import VisionSettings
 from tfpipe.pipelines.vision.beam_ingest import ReadImageExamples
 from tfpipe.pipelines.vision.digits import write_default_data
 from tfpipe.pipelines.vision.features import (
@@ -43,20 +43,25 @@ from tfpipe.pipelines.vision.serving import (
 from tfpipe.pipelines.vision.sources import build_manifest, detect_kind
 from tfpipe.pipelines.vision.split import assign_splits
 from tfpipe.pipelines.vision.transfer import content_digest
+from tfpipe.settings import from_params
 from tfpipe.task import Task
+
+
+def _settings(params: dict[str, Any]) -> VisionSettings:
+    """A component's params as the task's typed settings, parsed once per distinct params."""
+    return from_params(VisionSettings, params)
 
 
 def _shape(params: dict[str, Any]) -> tuple[tuple[int, int], int]:
     """Resolved (image_size, channels) of a run."""
-    size = vision_config.parse_size(params.get("image_size"))
-    if size is None or not params.get("channels"):
+    settings = _settings(params)
+    if settings.image_size is None or not settings.channels:
         raise InputError("image_size and channels are unresolved: set them with --set "
                          "image_size=HxW --set channels=1|3")
-    return size, int(params["channels"])
+    return settings.image_size, settings.channels
 
 
-
-class VisionTask(Task):
+class VisionTask(Task[VisionSettings]):
     """vision: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
@@ -68,23 +73,22 @@ class VisionTask(Task):
     def resolve_config(self, config: dict[str, Any], data: str) -> dict[str, Any]:
         """Fill image_size/channels from the data (native size of arrays; 64x64x3 for folders),
         and fingerprint base_model so a changed base re-runs train."""
-        manifest = build_manifest(data, vision_config.parse_config(config))
+        manifest = build_manifest(data, _settings(config))
         resolved = dict(config)
         resolved["image_size"] = list(manifest.image_size)
         resolved["channels"] = manifest.channels
         if config["base_model"]:
-
             resolved["base_model"] = os.path.abspath(config["base_model"])
             resolved["base_model_digest"] = content_digest(resolved["base_model"])
         return resolved
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """The data path has a layout vision reads."""
-        detect_kind(data, vision_config.parse_config(params))
+        detect_kind(data, _settings(params))
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: images -> train/eval example dicts and quarantined files."""
-        config = vision_config.parse_config(params)
+        config = _settings(params)
         manifest = build_manifest(data, config)
         splits = assign_splits(manifest.labels, config.split_index, config.eval_fraction,
                                config.seed)
@@ -98,11 +102,11 @@ class VisionTask(Task):
     def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
         """Scale pixels; index class names with a tf.Transform vocabulary."""
         size, channels = _shape(params)
-        return make_preprocessing_fn(size, channels, params.get("pixel_scaling", "unit"))
+        return make_preprocessing_fn(size, channels, _settings(params).pixel_scaling)
 
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
         """The book's CNN (or a transfer model), compiled for the vocabulary's classes."""
-        config = vision_config.parse_config(params)
+        config = _settings(params)
         size, channels = _shape(params)
         num_classes = tft_output.vocabulary_size_by_name(LABEL_VOCAB)
         model = build((size[0], size[1], channels), num_classes, config)
@@ -166,13 +170,8 @@ class VisionTask(Task):
     def value_checks(self, candidate: dict[str, float], baselines: dict[str, dict[str, float]],
                      params: dict[str, Any]) -> list[Any]:
         """accuracy >= (1 + margin) * majority accuracy, and >= min_accuracy when set."""
-        checks = [relative_to_baseline("accuracy", candidate["accuracy"], baselines,
-                                       params["margin"])]
-        if params["min_accuracy"] > 0:
-            checks.append(value_check(f"accuracy >= min_accuracy {params['min_accuracy']:g}",
-                                      "accuracy", candidate["accuracy"], params["min_accuracy"],
-                                      "min_accuracy"))
-        return checks
+        settings = self.settings(params)
+        return accuracy_checks(candidate, baselines, settings.margin, settings.min_accuracy)
 
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """Confusion matrices of the candidate (and the champion, when scored)."""

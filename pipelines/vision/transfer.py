@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from tfpipe.errors import InputError
-from tfpipe.pipelines.vision.config import VisionConfig
+from tfpipe.pipelines.vision.config import VisionSettings
 from tfpipe.pipelines.vision.features import IMAGE_XF
 from tfpipe.pipelines.vision.model import (FEATURES_LAYER, augment, classification_head,
                                            image_input)
@@ -164,7 +164,7 @@ def _extract(extractor: Any, x: Any) -> Any:
 
 
 def build_transfer_model(image_shape: tuple[int, int, int], num_classes: int,
-                         config: VisionConfig) -> Any:
+                         config: VisionSettings) -> Any:
     """Augmentation, the frozen base's features, then a new Dense head with dropout."""
     import keras
 

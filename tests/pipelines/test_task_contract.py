@@ -11,6 +11,7 @@ import pytest
 
 from tfpipe import registry
 from tfpipe.local_run import run_task
+from tfpipe.settings import Settings
 from tfpipe.task import Task, TaskInfo, required_hooks
 
 # Per task: settings that make one pipeline run on its embedded default data take seconds.
@@ -32,13 +33,10 @@ def test_task_info_is_complete(name):
     hooks = registry.load_task(name)
     assert isinstance(hooks, Task) and hooks.info is info
     assert info.summary and info.primary_metric == info.primary_metric.lower()
-    keys = set(info.defaults) | {"seed", "champion_relative_tolerance",
-                                 "champion_absolute_tolerance", "force_bless",
-                                 "push_validation_examples"}
+    keys = set(info.defaults)
     for component, group in info.param_groups.items():
         assert component in {"ingest", "transform", "train", "evaluate"}, component
         assert set(group) <= keys, (component, sorted(set(group) - keys))
-    assert set(info.types) <= set(info.defaults)
 
 
 def test_a_task_missing_a_required_hook_is_refused_naming_it(tmp_path, monkeypatch):
@@ -51,7 +49,7 @@ def test_a_task_missing_a_required_hook_is_refused_naming_it(tmp_path, monkeypat
             default_data = ForecastingTask.default_data
     """))
     monkeypatch.syspath_prepend(str(tmp_path))
-    broken = TaskInfo(name="broken", defaults={}, types={}, param_groups={},
+    broken = TaskInfo(name="broken", settings=Settings, param_groups={},
                       primary_metric="mae", implementation="broken_task:Broken")
     monkeypatch.setattr(registry, "task_infos", lambda: {"broken": broken})
     registry.load_task.cache_clear()

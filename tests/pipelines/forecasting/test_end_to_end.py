@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tfpipe.local_run import run_task
+from tfpipe.pipelines.forecasting import ForecastingSettings
 
 pytestmark = pytest.mark.slow
 FAST = ["model=dense", "units=32", "window_size=12", "epochs=40", "patience=8",
@@ -77,7 +78,7 @@ def test_pushed_model_reproduces_evaluated_predictions(first):
     examples_root = [d for d in os.scandir(os.path.join(first["workdir"], "artifacts",
                                                         "forecasting", "ingest"))
                      if not d.name.startswith(".")][0].path
-    spec = raw_feature_spec({"window_size": 12, "horizon": 1, "seasonal_period": None})
+    spec = raw_feature_spec(ForecastingSettings(window_size=12))
     raw = tfrecords.load_split(os.path.join(examples_root, "examples"), "eval", spec)
     loaded = tf.saved_model.load(first["serving_path"])
     served = loaded.signatures["serving_default"](window=tf.constant(raw["window"]))

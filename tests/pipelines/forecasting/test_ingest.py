@@ -5,7 +5,9 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from tfpipe.pipelines.forecasting import ForecastingSettings
 from tfpipe.pipelines.forecasting.ingest import ReadWindowExamples
+from tfpipe.settings import parse
 
 PARAMS = {"time_column": "t", "value_column": "v", "split_index": 6, "split_fraction": 0.8,
           "window_size": 2, "horizon": 1, "seasonal_period": None}
@@ -15,7 +17,7 @@ def test_windows_by_split(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("t,v\n" + "".join(f"{i},{i * 10}\n" for i in range(8)))
     with TestPipeline() as root:
-        out = root | ReadWindowExamples(str(path), PARAMS)
+        out = root | ReadWindowExamples(str(path), parse(ForecastingSettings, PARAMS))
         assert_that(out["train"] | "TrainIdx" >> beam.Map(lambda w: w["target_index"]),
                     equal_to([2, 3, 4, 5]), label="train")
         assert_that(out["eval"] | "EvalPairs" >> beam.Map(lambda w: (w["window"], w["target"])),
@@ -27,7 +29,7 @@ def test_bad_rows_are_quarantined_with_row_and_column(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("t,v\n0,1\n1,oops\n2,3\n2,4\n")
     with TestPipeline() as root:
-        out = root | ReadWindowExamples(str(path), PARAMS)
+        out = root | ReadWindowExamples(str(path), parse(ForecastingSettings, PARAMS))
         assert_that(out["quarantine"] | beam.Map(lambda r: f"{r['row']}:{r['reason']}"),
                     equal_to(["3:column 'v': not a number: 'oops'",
                               "5:duplicate timestamp '2' (also on row 4)"]))

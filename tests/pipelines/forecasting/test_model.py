@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tfpipe.pipelines.forecasting import ForecastingSettings
 from tfpipe.pipelines.forecasting.model import build_model, ensemble_huber, ensemble_mae
 
 BASE = {"window_size": 6, "horizon": 2, "units": 8, "filters": 4, "learning_rate": 0.001}
@@ -11,12 +12,12 @@ BASE = {"window_size": 6, "horizon": 2, "units": 8, "filters": 4, "learning_rate
 
 @pytest.mark.parametrize("kind", ["dense", "conv_lstm"])
 def test_output_is_members_by_horizon(kind):
-    model = build_model({**BASE, "model": kind, "ensemble_size": 3})
+    model = build_model(ForecastingSettings(**BASE, model=kind, ensemble_size=3))
     assert model.predict(np.zeros((4, 6), "float32"), verbose=0).shape == (4, 3, 2)
 
 
 def test_members_start_different_and_each_has_its_own_weights():
-    model = build_model({**BASE, "model": "dense", "ensemble_size": 2})
+    model = build_model(ForecastingSettings(**BASE, model="dense", ensemble_size=2))
     out = model.predict(np.random.default_rng(0).normal(size=(5, 6)).astype("float32"),
                         verbose=0)
     assert not np.allclose(out[:, 0], out[:, 1])
@@ -34,4 +35,4 @@ def test_losses_compare_every_member_with_the_same_target():
 
 def test_unknown_model_is_rejected():
     with pytest.raises(ValueError, match="unknown model 'rnn'"):
-        build_model({**BASE, "model": "rnn"})
+        build_model(ForecastingSettings(**BASE, model="rnn"))

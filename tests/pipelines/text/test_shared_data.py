@@ -4,7 +4,8 @@ from __future__ import annotations
 import functools
 import os
 
-from tfpipe.pipelines.text.config import text_config
+from tfpipe.pipelines.text.config import TextSettings
+from tfpipe.settings import parse
 from tfpipe.pipelines.text.readers import (Row, list_input_files, read_corpus_file,
                                            read_labelled_file)
 
@@ -12,7 +13,7 @@ SENTIMENT = {"format": "tsv", "header": "false", "text_column": "0", "label_colu
 
 
 def test_sentiment_folder_reads_every_sentence_with_quoting_off(shared_data):
-    reader = text_config(SENTIMENT).reader
+    reader = parse(TextSettings, SENTIMENT)
     files = list_input_files(os.path.join(shared_data, "text", "sentiment"),
                              reader.file_pattern, reader.format)
     assert [os.path.basename(f) for f in files] == [

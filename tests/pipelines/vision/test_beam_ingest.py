@@ -8,7 +8,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from tfpipe.pipelines.vision.beam_ingest import (QUARANTINE, ReadImageExamples,
                                                  manifest_batches)
-from tfpipe.pipelines.vision.config import parse_config
+from tfpipe.pipelines.vision.config import VisionSettings
+from tfpipe.settings import parse
 from tfpipe.pipelines.vision.features import IMAGE_KEY, IMAGE_SHAPE_KEY, LABEL_KEY
 from tfpipe.pipelines.vision.sources import arrays_manifest, build_manifest
 from tfpipe.pipelines.vision.split import EVAL, TRAIN, assign_splits
@@ -17,12 +18,12 @@ from .conftest import add_bad_files
 
 
 def test_batches_cover_every_image_once(idx_folder):
-    manifest = build_manifest(idx_folder, parse_config({}))
+    manifest = build_manifest(idx_folder, parse(VisionSettings, {}))
     splits = assign_splits(manifest.labels, 30, 0.2, 0)
     batches = manifest_batches(manifest, splits, batch_size=16)
     assert [(b[0], b[1], b[2]) for b in batches] == [("ref", 0, 16), ("ref", 16, 32),
                                                       ("ref", 32, 40)]
-    inline = arrays_manifest(np.zeros((5, 4, 4)), np.array([0, 1, 0, 1, 0]), parse_config({}))
+    inline = arrays_manifest(np.zeros((5, 4, 4)), np.array([0, 1, 0, 1, 0]), parse(VisionSettings, {}))
     kinds = [b[0] for b in manifest_batches(inline, [TRAIN] * 5, 2)]
     assert kinds == ["arrays"] * 3
 
@@ -34,7 +35,7 @@ def _summary(example: dict) -> tuple:
 
 def test_folder_with_bad_files_quarantines_them_and_keeps_the_rest(colour_folder):
     bad = add_bad_files(colour_folder)
-    config = parse_config({"image_size": 12})
+    config = parse(VisionSettings, {"image_size": 12})
     manifest = build_manifest(colour_folder, config)
     splits = assign_splits(manifest.labels, None, 0.25, 0)
     expected = {split: [] for split in (TRAIN, EVAL)}
@@ -57,7 +58,7 @@ def test_folder_with_bad_files_quarantines_them_and_keeps_the_rest(colour_folder
 def test_arrays_are_converted_and_bad_arrays_quarantined():
     x = np.zeros((4, 6, 6), np.float32)
     x[1] = np.nan
-    manifest = arrays_manifest(x, np.array([0, 1, 0, 1]), parse_config({"image_size": 3}),
+    manifest = arrays_manifest(x, np.array([0, 1, 0, 1]), parse(VisionSettings, {"image_size": 3}),
                                origin="mem")
     with TestPipeline() as pipeline:
         out = pipeline | ReadImageExamples(manifest, [TRAIN, TRAIN, EVAL, EVAL], batch_size=3)

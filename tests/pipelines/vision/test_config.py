@@ -5,8 +5,9 @@ import pytest
 
 from tfpipe.pipelines import vision
 from tfpipe.errors import InputError
-from tfpipe.pipelines.vision.config import (Augmentation, parse_config, parse_ints, parse_names,
-                                            parse_size)
+from tfpipe.pipelines.vision.config import (Augmentation, VisionSettings, parse_ints,
+                                            parse_names, parse_size)
+from tfpipe.settings import parse
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -18,29 +19,29 @@ def test_image_size_forms(value, expected):
 
 @pytest.mark.parametrize("value", ["0x4", "abc", [1, 2, 3]])
 def test_bad_image_size_names_the_key(value):
-    with pytest.raises(InputError, match="image_size"):
-        parse_size(value)
+    with pytest.raises(InputError, match="config image_size=.*: (expected N|both sides)"):
+        parse(VisionSettings, {"image_size": value})
 
 
 def test_names_and_ints():
     assert parse_names("cat, dog") == ("cat", "dog")
     assert parse_names(["a", "b"]) == ("a", "b")
-    with pytest.raises(InputError, match="unique"):
-        parse_names("a,a")
+    with pytest.raises(InputError, match="class_names='a,a': names must be unique"):
+        parse(VisionSettings, {"class_names": "a,a"})
     assert parse_ints("[16, 32]") == (16, 32)
     assert parse_ints("8,4") == (8, 4)
 
 
 def test_flat_augment_keys_make_one_augmentation():
-    config = parse_config({"augment_flip": "horizontal", "augment_rotation": 0.1})
+    config = parse(VisionSettings, {"augment_flip": "horizontal", "augment_rotation": 0.1})
     assert config.augmentation == Augmentation("horizontal", 0.1, 0.0, 0.0)
     assert config.augmentation.enabled
-    assert not parse_config({}).augmentation.enabled
+    assert not parse(VisionSettings, {}).augmentation.enabled
 
 
 def test_framework_keys_are_ignored_and_values_converted():
-    config = parse_config({"epochs": "3", "split_index": 8000.0, "margin": 0.05,
-                           "conv_filters": [8], "image_size": "16x16", "channels": 3})
+    config = parse(VisionSettings, {"epochs": "3", "split_index": 8000.0, "margin": 0.05,
+                                    "conv_filters": [8], "image_size": "16x16", "channels": 3})
     assert (config.epochs, config.split_index, config.conv_filters) == (3, 8000, (8,))
     assert (config.image_size, config.channels) == ((16, 16), 3)
 
@@ -53,21 +54,17 @@ def test_framework_keys_are_ignored_and_values_converted():
     ({"epochs": 1.5}, "epochs"), ({"split_index": 0}, "split_index")])
 def test_bad_values_name_the_key(params, key):
     with pytest.raises(InputError, match=key):
-        parse_config(params)
+        parse(VisionSettings, params)
 
 
 def test_task_defaults_cover_every_param_group_key():
-    from tfpipe.config import COMMON_DEFAULTS
-
-    known = set(vision.DEFAULTS) | set(COMMON_DEFAULTS)
+    known = set(vision.TASK.defaults)
     for group, keys in vision.PARAM_GROUPS.items():
         assert set(keys) <= known, (group, set(keys) - known)
-    vision.validate_config({**COMMON_DEFAULTS, **vision.DEFAULTS})
+    parse(VisionSettings, vision.TASK.defaults)
 
 
 def test_task_validate_rejects_missing_base_model(tmp_path):
-    from tfpipe.config import COMMON_DEFAULTS
-
-    config = {**COMMON_DEFAULTS, **vision.DEFAULTS, "base_model": str(tmp_path / "nope.keras")}
+    config = {**vision.TASK.defaults, "base_model": str(tmp_path / "nope.keras")}
     with pytest.raises(InputError, match="nothing is downloaded"):
-        vision.validate_config(config)
+        parse(VisionSettings, config)

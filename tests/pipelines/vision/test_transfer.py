@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from tfpipe.errors import InputError
-from tfpipe.pipelines.vision.config import parse_config
+from tfpipe.pipelines.vision.config import VisionSettings
+from tfpipe.settings import parse
 from tfpipe.pipelines.vision.features import IMAGE_XF
 from tfpipe.pipelines.vision.model import build_cnn, build_model
 from tfpipe.pipelines.vision.transfer import (KERAS_IN_SAVED_MODEL, adapt_images,
@@ -21,7 +22,7 @@ TINY = {"conv_filters": [4, 8], "dense_units": 8}
 def base_file(tmp_path) -> str:
     """A tiny tfpipe CNN for 8x8 grey images, saved as .keras."""
     path = str(tmp_path / "base.keras")
-    build_cnn((8, 8, 1), 4, parse_config(TINY)).save(path)
+    build_cnn((8, 8, 1), 4, parse(VisionSettings, TINY)).save(path)
     return path
 
 
@@ -54,7 +55,7 @@ def test_frozen_then_last_n_weighted_layers_unfrozen(base_file):
 
 def test_transfer_model_keeps_base_weights_and_trains_only_the_head(base_file):
     base = load_base_model(base_file)
-    model = build_model((8, 8, 1), 3, parse_config({**TINY, "base_model": base_file}))
+    model = build_model((8, 8, 1), 3, parse(VisionSettings, {**TINY, "base_model": base_file}))
     assert model.output_shape == (None, 3)
     inner = model.get_layer("base_features")
     np.testing.assert_array_equal(inner.get_layer("conv1").get_weights()[0],
@@ -82,13 +83,13 @@ def test_tfpipe_export_folder_and_plain_savedmodel(base_file, tmp_path):
     os.replace(base_file, exported / KERAS_IN_SAVED_MODEL)
     assert isinstance(load_base_model(str(exported)), keras.Model)
 
-    plain = build_cnn((8, 8, 1), 4, parse_config(TINY))
+    plain = build_cnn((8, 8, 1), 4, parse(VisionSettings, TINY))
     plain_dir = str(tmp_path / "plain")
     plain.export(plain_dir, verbose=False)
-    model = build_model((8, 8, 1), 2, parse_config({**TINY, "base_model": plain_dir}))
+    model = build_model((8, 8, 1), 2, parse(VisionSettings, {**TINY, "base_model": plain_dir}))
     assert model.predict({IMAGE_XF: np.zeros((2, 8, 8, 1))}, verbose=0).shape == (2, 1)
     with pytest.raises(InputError, match="fine_tune_layers needs a Keras base"):
-        build_model((8, 8, 1), 2, parse_config({**TINY, "base_model": plain_dir,
+        build_model((8, 8, 1), 2, parse(VisionSettings, {**TINY, "base_model": plain_dir,
                                                 "fine_tune_layers": 1}))
 
 
@@ -102,7 +103,7 @@ def test_content_digest_changes_with_the_base(base_file, tmp_path):
 
     first = content_digest(base_file)
     assert content_digest(base_file) == first
-    build_cnn((8, 8, 1), 4, parse_config(TINY)).save(base_file)  # new random weights
+    build_cnn((8, 8, 1), 4, parse(VisionSettings, TINY)).save(base_file)  # new random weights
     assert content_digest(base_file) != first
     folder = tmp_path / "folder"
     folder.mkdir()
