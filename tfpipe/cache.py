@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import glob
 import hashlib
 import inspect
 import json
@@ -238,15 +239,25 @@ def _folder_files(folder: str) -> list[str]:
     return paths
 
 
-def file_fingerprint(path: str) -> str:
-    """Content digest of a file, or of every file under a folder (names included)."""
-    if not os.path.exists(path):
+def data_files(path: str) -> list[str]:
+    """The files of raw input data: a file, every file under a folder, or a glob's matches."""
+    if os.path.isfile(path):
+        return [path]
+    if os.path.isdir(path):
+        return sorted(os.path.join(root, name) for root, _, names in os.walk(path)
+                      for name in names)
+    matched = sorted(glob.glob(path)) if glob.has_magic(path) else []
+    if not matched:
         raise FileNotFoundError(f"input data not found: {path}")
+    return [item for pattern_match in matched for item in data_files(pattern_match)]
+
+
+def file_fingerprint(path: str) -> str:
+    """Content digest of a file, every file under a folder or a glob's files (names included)."""
     hasher = hashlib.sha256()
-    paths = [path] if os.path.isfile(path) else sorted(
-        os.path.join(root, name) for root, _, names in os.walk(path) for name in names)
-    for item in paths:
-        hasher.update(os.path.relpath(item, path).encode())
+    base = path if os.path.exists(path) else os.path.dirname(path)
+    for item in data_files(path):
+        hasher.update(os.path.relpath(item, base).encode())
         with open(item, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 hasher.update(block)

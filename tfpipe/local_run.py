@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from tfpipe import config as cfg
+from tfpipe.cache import data_files
 from tfpipe.errors import InputError
 from tfpipe.registry import load_task, task_info
 
@@ -34,8 +35,11 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     if data is None:
         data = hooks.default_data(os.path.join(paths.workdir, "data"), config)
     data = os.path.abspath(data)
-    if not os.path.exists(data):
-        raise InputError(f"{data}: file not found (pass --data PATH)")
+    try:
+        data_files(data)
+    except FileNotFoundError:
+        raise InputError(f"{data}: no such file, folder or matching glob (pass --data PATH)") \
+            from None
     config = hooks.resolve_config(config, data)
     pipeline = create_pipeline(hooks.info, config, data, paths)
     tracker = BackgroundTracker(paths, config["experiment_name"] or pipeline.name, task,

@@ -13,6 +13,8 @@ from tfpipe.pipelines.text.split import (EVAL, TRAIN, assign_split, check_label,
 ROWS = "rows"
 EXAMPLES = "examples"
 QUARANTINE = "quarantine"
+# Above this many files their reads are spread over workers (a runner keeps a Create whole).
+SPREAD_ABOVE = 64
 
 
 class _ReadFile(beam.DoFn):
@@ -35,10 +37,11 @@ class _ReadFile(beam.DoFn):
 def ReadRecords(pbegin: Any, files: list[str],
                 read_fn: Callable[[str], Iterable[Row | Quarantined]]) -> dict[str, Any]:
     """Files to {'rows': Row, 'quarantine': Quarantined}; a file is read by one worker."""
-    results = (pbegin
-               | "ListFiles" >> beam.Create(sorted(files))
-               | "ReadFiles" >> beam.ParDo(_ReadFile(read_fn)).with_outputs(QUARANTINE,
-                                                                            main=ROWS))
+    paths = pbegin | "ListFiles" >> beam.Create(sorted(files))
+    if len(files) > SPREAD_ABOVE:
+        paths = paths | "Spread" >> beam.Reshuffle()  # many documents: read on every worker
+    results = paths | "ReadFiles" >> beam.ParDo(_ReadFile(read_fn)).with_outputs(QUARANTINE,
+                                                                                 main=ROWS)
     return {ROWS: results[ROWS], QUARANTINE: results[QUARANTINE]}
 
 

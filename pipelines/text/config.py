@@ -12,7 +12,7 @@ from typing import Any
 from tfpipe.errors import InputError
 from tfpipe.settings import MAX_INT, Settings, key
 
-FORMATS = ("csv", "tsv", "jsonl")
+FORMATS = ("csv", "tsv", "jsonl", "folders")  # folders: DIR/<class>/<one document a file>
 MODELS = ("pooled", "bilstm", "conv1d")
 PAD_SIDES = ("pre", "post")
 
@@ -52,13 +52,14 @@ def parse_list(value: Any) -> tuple[str, ...] | None:
 class ReaderConfig:
     """How labelled files are read: format, header, quoting and the columns to use."""
 
-    format: str | None = key(None, choices=FORMATS)  # None = from the file extension
+    format: str | None = key(None, choices=FORMATS)  # None = from the extension or layout
     header: bool | None = None           # None = True for csv/tsv
     quoting: bool | None = None          # None = on for csv, off for tsv
     delimiter: str | None = None         # None = "," for csv, "\t" for tsv
     text_column: str | int | None = key(None, parse=parse_column)   # None = "text" or 0
     label_column: str | int | None = key(None, parse=parse_column)  # None = "label" or 1
-    label_values: tuple[str, ...] | None = key(None, parse=parse_list)  # None = from train
+    # The label set and its order (for class folders: the folders used); None = from train.
+    label_values: tuple[str, ...] | None = key(None, parse=parse_list)
     file_pattern: tuple[str, ...] | None = key(None, parse=parse_list)  # globs for a folder
     encoding: str = "utf-8"
 

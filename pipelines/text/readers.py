@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import glob
+import gzip
 import io
 import json
 import os
@@ -54,10 +56,11 @@ class Quarantined:
 
 
 def resolve_format(path: str, configured: str | None) -> str:
-    """The configured format, or the one implied by the file extension."""
+    """The configured format, or the one implied by the file extension (under any .gz)."""
     if configured:
         return configured
-    ext = os.path.splitext(path)[1].lower()
+    name = path[:-3] if path.lower().endswith(".gz") else path
+    ext = os.path.splitext(name)[1].lower()
     if ext not in _EXTENSION_FORMATS:
         raise ValueError(f"cannot tell the format of {path!r} from its extension; "
                          f"set format=csv|tsv|jsonl")
@@ -65,9 +68,14 @@ def resolve_format(path: str, configured: str | None) -> str:
 
 
 def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | None) -> list[str]:
-    """A file is itself; a folder means every matching data file in it, sorted."""
+    """A file is itself; a glob its matching files; a folder every matching data file in it."""
     if os.path.isfile(path):
         return [path]
+    if glob.has_magic(path) and not os.path.exists(path):
+        matched = sorted(p for p in glob.glob(path) if os.path.isfile(p))
+        if not matched:
+            raise FileNotFoundError(f"no input files match {path!r}")
+        return matched
     if not os.path.isdir(path):
         raise FileNotFoundError(f"input data {path!r} does not exist")
     globs = patterns or _default_patterns(fmt)
@@ -78,23 +86,25 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
         and not name.lower().startswith(_IGNORED_PREFIXES)
         and any(fnmatch.fnmatch(name, g) for g in globs))
     if not files:
-        raise FileNotFoundError(f"no input files matching {', '.join(globs)} in {path!r}")
+        raise FileNotFoundError(
+            f"no input files matching {', '.join(globs)} in {path!r}; the layouts read are a "
+            "data file, a glob, a folder of data files, or (text) a folder with one sub-folder "
+            "per class holding one document per file (format=folders)")
     return files
 
 
 def _default_patterns(fmt: str | None) -> tuple[str, ...]:
-    """Patterns for a format, or every known data extension."""
-    if fmt:
-        return DEFAULT_PATTERNS[fmt]
-    return tuple(f"*{ext}" for ext in _EXTENSION_FORMATS)
+    """Patterns for a format, or every known data extension; each also gzip-compressed."""
+    plain = DEFAULT_PATTERNS[fmt] if fmt else tuple(f"*{ext}" for ext in _EXTENSION_FORMATS)
+    return plain + tuple(f"{pattern}.gz" for pattern in plain)
 
 
-def _has_undecodable(text: str) -> bool:
+def has_undecodable(text: str) -> bool:
     """True when surrogateescape decoding left a marker for an invalid byte."""
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
-def _preview(value: Any) -> str:
+def preview(value: Any) -> str:
     """A printable, bounded preview of a raw row."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                            default=str)
@@ -124,24 +134,31 @@ def _check_row(source: str, row: int, text: Any, label: Any, with_label: bool, r
                ) -> Row | Quarantined:
     """Turn picked values into a Row or a Quarantined record."""
     if text is None:
-        return Quarantined(source, row, MISSING_TEXT, _preview(raw))
+        return Quarantined(source, row, MISSING_TEXT, preview(raw))
     text = text if isinstance(text, str) else str(text)
     label_text = None if label is None else (label if isinstance(label, str) else str(label))
-    if _has_undecodable(text) or (label_text is not None and _has_undecodable(label_text)):
-        return Quarantined(source, row, INVALID_UTF8, _preview(raw))
+    if has_undecodable(text) or (label_text is not None and has_undecodable(label_text)):
+        return Quarantined(source, row, INVALID_UTF8, preview(raw))
     if not text.strip():
-        return Quarantined(source, row, EMPTY_TEXT, _preview(raw))
+        return Quarantined(source, row, EMPTY_TEXT, preview(raw))
     if with_label:
         if label_text is None or not label_text.strip():
-            return Quarantined(source, row, MISSING_LABEL, _preview(raw))
+            return Quarantined(source, row, MISSING_LABEL, preview(raw))
         label_text = label_text.strip()
     return Row(text.strip(), label_text if with_label else None, source, row)
 
 
-def _read_decoded(path: str, encoding: str) -> str:
-    """File content decoded with invalid bytes kept as markers, not errors."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+def read_decoded(path: str, encoding: str) -> str:
+    """File content (of a .gz: uncompressed) decoded with invalid bytes kept as markers."""
+    try:
+        if path.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as compressed:
+                data = compressed.read()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path}: cannot read: {error}") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data.decode(encoding, errors="surrogateescape")
@@ -162,7 +179,7 @@ def _delimited_rows(path: str, cfg: ReaderConfig, fmt: str, with_label: bool
     delimiter = cfg.delimiter or ("," if fmt == "csv" else "\t")
     quoting_on = cfg.quoting if cfg.quoting is not None else fmt == "csv"
     has_header = cfg.header if cfg.header is not None else True
-    reader = csv.reader(io.StringIO(_read_decoded(path, cfg.encoding), newline=""),
+    reader = csv.reader(io.StringIO(read_decoded(path, cfg.encoding), newline=""),
                         delimiter=delimiter,
                         quoting=csv.QUOTE_MINIMAL if quoting_on else csv.QUOTE_NONE,
                         strict=False)
@@ -194,20 +211,20 @@ def _jsonl_rows(path: str, cfg: ReaderConfig, with_label: bool) -> Iterator[Row 
     source = os.path.basename(path)
     text_col = cfg.text_column if cfg.text_column is not None else "text"
     label_col = cfg.label_column if cfg.label_column is not None else "label"
-    for number, line in enumerate(_lines(_read_decoded(path, cfg.encoding)), start=1):
+    for number, line in enumerate(_lines(read_decoded(path, cfg.encoding)), start=1):
         if not line.strip():
             yield Quarantined(source, number, EMPTY_TEXT, "")
             continue
-        if _has_undecodable(line):
-            yield Quarantined(source, number, INVALID_UTF8, _preview(line))
+        if has_undecodable(line):
+            yield Quarantined(source, number, INVALID_UTF8, preview(line))
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
-            yield Quarantined(source, number, MALFORMED_ROW, _preview(line))
+            yield Quarantined(source, number, MALFORMED_ROW, preview(line))
             continue
         if not isinstance(obj, dict):
-            yield Quarantined(source, number, MALFORMED_ROW, _preview(line))
+            yield Quarantined(source, number, MALFORMED_ROW, preview(line))
             continue
         label = _pick(obj, label_col, None) if with_label else None
         yield _check_row(source, number, _pick(obj, text_col, None), label, with_label, obj)
@@ -224,7 +241,7 @@ def read_labelled_file(path: str, cfg: ReaderConfig) -> Iterator[Row | Quarantin
 def read_corpus_file(path: str, encoding: str = "utf-8") -> Iterator[Row | Quarantined]:
     """Every line of a plain-text corpus as a Row (no label) or a Quarantined record."""
     source = os.path.basename(path)
-    for number, line in enumerate(_lines(_read_decoded(path, encoding)), start=1):
+    for number, line in enumerate(_lines(read_decoded(path, encoding)), start=1):
         yield _check_row(source, number, line, None, False, line)
 
 

@@ -16,6 +16,8 @@ from tfpipe.errors import InputError
 from tfpipe.pipelines.text import NAME, TASK
 from tfpipe.pipelines.text.beam_ingest import IngestText
 from tfpipe.pipelines.text.config import TextSettings
+from tfpipe.pipelines.text.folders import (FOLDERS, list_documents, looks_like_class_folders,
+                                           read_document)
 from tfpipe.pipelines.text.demo_corpus import write_default_sentiment
 from tfpipe.pipelines.text.features import (
     LABEL_INDEX_KEY,
@@ -59,10 +61,26 @@ def _files_and_reader(data: str, params: dict[str, Any]
     """Input files and the row reader for them."""
     reader = _settings(params)
     try:
+        if _is_class_folders(data, reader):
+            files = list_documents(data, reader.file_pattern, reader.label_values)
+            return files, functools.partial(read_document, root=data, encoding=reader.encoding)
         files = list_input_files(data, reader.file_pattern, reader.format)
     except FileNotFoundError as error:
         raise InputError(str(error)) from None
     return files, functools.partial(read_labelled_file, cfg=reader)
+
+
+def _is_class_folders(data: str, reader: TextSettings) -> bool:
+    """format=folders, or a folder with no data files at its top but documents in sub-folders."""
+    if reader.format == FOLDERS:
+        return True
+    if reader.format is not None or not os.path.isdir(data):
+        return False
+    try:
+        list_input_files(data, reader.file_pattern, None)
+        return False
+    except FileNotFoundError:
+        return looks_like_class_folders(data, reader.file_pattern)
 
 
 def _labelled_reader(read: Callable[[str], Any], label_values: tuple[str, ...] | None
@@ -101,8 +119,14 @@ class TextTask(Task[TextSettings]):
         return write_default_sentiment(directory)
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
-        """Files exist, columns exist, and every file has at least one valid row."""
+        """Files exist, columns exist, and every data file has at least one valid row.
+
+        Class folders are only listed: a bad document is quarantined, not fatal, and
+        max_bad_fraction bounds how many there may be.
+        """
         files, read = _files_and_reader(data, params)
+        if _is_class_folders(data, _settings(params)):
+            return
         try:
             check_files_have_rows(files, _labelled_reader(read, _settings(params).label_values))
         except (ValueError, UnicodeError) as error:
