@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import glob
 import hashlib
 import inspect
 import json
@@ -237,31 +236,6 @@ def _folder_files(folder: str) -> list[str]:
         paths.extend(os.path.join(root, name) for name in sorted(files)
                      if name.endswith((".py", ".txt", ".pbtxt")))
     return paths
-
-
-def data_files(path: str) -> list[str]:
-    """The files of raw input data: a file, every file under a folder, or a glob's matches."""
-    if os.path.isfile(path):
-        return [path]
-    if os.path.isdir(path):
-        return sorted(os.path.join(root, name) for root, _, names in os.walk(path)
-                      for name in names)
-    matched = sorted(glob.glob(path)) if glob.has_magic(path) else []
-    if not matched:
-        raise FileNotFoundError(f"input data not found: {path}")
-    return [item for pattern_match in matched for item in data_files(pattern_match)]
-
-
-def file_fingerprint(path: str) -> str:
-    """Content digest of a file, every file under a folder or a glob's files (names included)."""
-    hasher = hashlib.sha256()
-    base = path if os.path.exists(path) else os.path.dirname(path)
-    for item in data_files(path):
-        hasher.update(os.path.relpath(item, base).encode())
-        with open(item, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                hasher.update(block)
-    return hasher.hexdigest()[:20]
 
 
 def cache_key(fingerprint: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from tfpipe import config as cfg
-from tfpipe.cache import data_files
+from tfpipe.data_fingerprint import data_files
 from tfpipe.errors import InputError
 from tfpipe.registry import load_task, task_info
 

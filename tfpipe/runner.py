@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tfpipe import artifacts as art
-from tfpipe import cache
+from tfpipe import cache, data_fingerprint
 from tfpipe.component import Report
 from tfpipe.context import RunContext
 from tfpipe.errors import ComponentFailed, TfpipeError
@@ -69,6 +69,7 @@ class LocalRunner:
         self.quiet = quiet
         # Per node: modules to import here while that node runs in a forked child.
         self.warm_imports = dict(warm_imports or {})
+        self._data_memo = os.path.join(self.workdir, "artifacts", data_fingerprint.MEMO_NAME)
 
     def run(self, pipeline: Pipeline) -> RunState:
         """Execute every node in order; a node whose key has a complete artifact is skipped."""
@@ -144,7 +145,8 @@ class LocalRunner:
             "component_source": cache.source_digest(spec.fn),
             "task_source": cache.package_digest(task) if task is not None else "",
             "params": {k: v for k, v in params.items() if k not in spec.data_params},
-            "data": {k: cache.file_fingerprint(params[k]) for k in spec.data_params},
+            "data": {k: data_fingerprint.fingerprint(params[k], self._data_memo)
+                     for k in spec.data_params},
             "inputs": {name: state.outcomes[ref.node].key for name, ref in node.inputs.items()},
             "libraries": cache.library_versions(),
         }

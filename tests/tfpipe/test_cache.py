@@ -4,23 +4,6 @@ from __future__ import annotations
 from tfpipe import cache
 
 
-def test_file_fingerprint_follows_content_not_path(tmp_path):
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    a.write_text("x\n1\n")
-    b.write_text("x\n1\n")
-    assert cache.file_fingerprint(str(a)) == cache.file_fingerprint(str(b))
-    b.write_text("x\n2\n")
-    assert cache.file_fingerprint(str(a)) != cache.file_fingerprint(str(b))
-
-
-def test_folder_fingerprint_sees_every_file(tmp_path):
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "one.txt").write_text("1")
-    before = cache.file_fingerprint(str(tmp_path / "d"))
-    (tmp_path / "d" / "two.txt").write_text("2")
-    assert cache.file_fingerprint(str(tmp_path / "d")) != before
-
-
 def test_key_is_canonical_over_param_order():
     assert cache.cache_key({"params": {"a": 1, "b": 2}}) == cache.cache_key(
         {"params": {"b": 2, "a": 1}})
