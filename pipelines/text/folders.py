@@ -31,7 +31,7 @@ def class_folders(root: str) -> list[str]:
 
 def class_documents(root: str, class_name: str, patterns: tuple[str, ...]) -> list[str]:
     """Every visible file under root/class_name matching a pattern, sorted, at any depth."""
-    found = []
+    found: list[str] = []
     for folder, dirs, names in os.walk(os.path.join(root, class_name)):
         dirs[:] = sorted(d for d in dirs if _visible(d))
         found.extend(os.path.join(folder, name) for name in names

@@ -60,7 +60,7 @@ def test_bad_input_fails_with_one_clear_line_and_pushes_nothing(tmp_path, capsys
 def test_missing_file_and_unknown_task(tmp_path, capsys):
     code, err = run_cli(capsys, ["run", "forecasting", "--data", str(tmp_path / "nope.csv"),
                                  "--workdir", str(tmp_path / "w"), "--quiet"])
-    assert code == 2 and "nope.csv: file not found" in err
+    assert code == 2 and "nope.csv: no such file, folder or matching glob" in err
     code, err = run_cli(capsys, ["run", "weather", "--workdir", str(tmp_path / "w")])
     assert code == 2 and "unknown task 'weather'" in err
 
