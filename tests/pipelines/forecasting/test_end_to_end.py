@@ -151,6 +151,13 @@ def test_kill_during_train_then_resume(data, tmp_path):
     assert resumed["cached"] == ["ingest", "transform"]
     assert [d for d in os.listdir(train_dir) if d.startswith(".")] == []
     assert resumed["pushed_version"] == 1
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert [r.info.status for r in runs if r.info.status == "RUNNING"] == []
+    killed = [r for r in runs if r.info.run_id != resumed["run_id"] and r.info.status == "KILLED"]
+    assert len(killed) == 1 and str(process.pid) in killed[0].data.tags["tfpipe.end_reason"]
 
 
 def free_port() -> int:
