@@ -87,8 +87,9 @@ def empty_split_message(data: str, split: str, bad: list[dict[str, Any]],
     listed = "; ".join(f"{count} {reason}" + (f" ({explanations[reason]})"
                                               if reason in explanations else "")
                        for reason, count in reasons)
+    first = min(bad, key=lambda r: (r.get("row") is None, r.get("row") or 0))
     return (f"{data}: no {split} examples could be made: {len(bad)} rows were quarantined "
-            f"({listed}); see examples/quarantine.jsonl in the ingest artifact")
+            f"({listed}); the first: {first.get('source')}")
 
 
 def _write_json(value: Any, path: str) -> None:

@@ -92,9 +92,9 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     pushed = (f"pushed version {result['pushed_version']} to {result['serving_path']}"
               if result["pushed_version"] is not None else "nothing pushed")
     verdict = "blessed" if result["blessed"] else "not blessed"
+    tracked = f"MLflow run {result['run_id']}" if result["run_id"] else "not tracked"
     print(f"{args.task}: {verdict} ({result['reason']}); {pushed}; "
-          f"{result['seconds']['total']:.1f}s; "
-          f"{'MLflow run ' + result['run_id'] if result['run_id'] else 'not tracked'}", file=sys.stderr)
+          f"{result['seconds']['total']:.1f}s; {tracked}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, default=str))
     return 0
