@@ -9,9 +9,7 @@ import sys
 import pytest
 
 from tfpipe import cli
-from tfpipe.components.versions import model_base
 from tfpipe.errors import InputError
-from tfpipe.files import ensure_within, prepare_workdir
 
 TFPIPE = os.path.join(os.path.dirname(sys.executable), "tfpipe")
 
@@ -23,6 +21,8 @@ def everything_under(folder) -> list[str]:
 
 @pytest.mark.parametrize("name", ["../../escape", "/abs/dir", "..", "a/../../b"])
 def test_push_path_builder_refuses_names_leading_outside_serving(tmp_path, name):
+    from tfpipe.components.versions import model_base
+
     serving = tmp_path / "w" / "serving"
     with pytest.raises(InputError, match="outside"):
         model_base(str(serving), name)
@@ -30,6 +30,8 @@ def test_push_path_builder_refuses_names_leading_outside_serving(tmp_path, name)
 
 
 def test_push_path_builder_follows_symlinks(tmp_path):
+    from tfpipe.components.versions import model_base
+
     serving = tmp_path / "serving"
     serving.mkdir()
     (serving / "link").symlink_to(tmp_path / "elsewhere")
@@ -43,6 +45,8 @@ def test_push_path_builder_follows_symlinks(tmp_path):
 
 
 def test_ensure_within_accepts_any_listed_root(tmp_path):
+    from tfpipe.files import ensure_within
+
     roots = [str(tmp_path / "a"), str(tmp_path / "b")]
     assert ensure_within(str(tmp_path / "b" / "x"), roots) == str(tmp_path / "b" / "x")
     with pytest.raises(InputError):
@@ -95,6 +99,8 @@ def _mkdir_works(path: str) -> bool:
 
 
 def test_prepare_workdir_creates_and_leaves_no_probe(tmp_path):
+    from tfpipe.files import prepare_workdir
+
     workdir = prepare_workdir(str(tmp_path / "new" / "w"))
     assert os.path.isdir(workdir) and os.listdir(workdir) == []
 

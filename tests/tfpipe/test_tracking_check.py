@@ -10,8 +10,6 @@ import time
 
 import pytest
 
-from tfpipe.tracking_check import StoreCheck, TrackingUnavailable, check_store
-
 TFPIPE = os.path.join(os.path.dirname(sys.executable), "tfpipe")
 
 
@@ -22,11 +20,15 @@ def closed_port() -> int:
 
 
 def test_unreachable_server_is_reported(tmp_path):
+    from tfpipe.tracking_check import TrackingUnavailable, check_store
+
     with pytest.raises(TrackingUnavailable, match="cannot connect"):
         check_store(f"http://127.0.0.1:{closed_port()}")
 
 
 def test_a_server_that_never_answers_times_out(tmp_path):
+    from tfpipe.tracking_check import TrackingUnavailable, check_store
+
     with socket.socket() as listening:  # accepts connections, never replies
         listening.bind(("127.0.0.1", 0))
         listening.listen()
@@ -37,6 +39,8 @@ def test_a_server_that_never_answers_times_out(tmp_path):
 
 
 def test_corrupt_and_foreign_sqlite_files(tmp_path):
+    from tfpipe.tracking_check import TrackingUnavailable, check_store
+
     corrupt = tmp_path / "mlflow.db"
     corrupt.write_bytes(os.urandom(4096))
     with pytest.raises(TrackingUnavailable, match="file is not a database"):
@@ -49,6 +53,8 @@ def test_corrupt_and_foreign_sqlite_files(tmp_path):
 
 
 def test_background_check_raises_in_the_caller(tmp_path):
+    from tfpipe.tracking_check import StoreCheck, TrackingUnavailable
+
     check = StoreCheck(f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(TrackingUnavailable):
         check.result()
