@@ -149,7 +149,7 @@ def _check_header(path: str, header: list[str], columns: list[str | int]) -> Non
         for column in columns:
             _pick(header, column, header)
     except ValueError as error:
-        binary = any("\x00" in h or _has_undecodable(h) for h in header)
+        binary = any("\x00" in h or has_undecodable(h) for h in header)
         hint = ("; the file is not text (it holds NUL or undecodable bytes): pass a CSV, "
                 "TSV or JSON Lines file" if binary else "; set text_column/label_column")
         raise ValueError(f"{path}: {error}{hint}") from None

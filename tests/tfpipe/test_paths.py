@@ -55,6 +55,8 @@ def test_ensure_within_accepts_any_listed_root(tmp_path):
 
 @pytest.mark.parametrize("name", ["../../escape", "/abs/dir"])
 def test_run_with_an_escaping_model_name_writes_nothing_anywhere(tmp_path, name):
+    if name.startswith("/"):
+        name = f"{tmp_path}{name}"  # an absolute path whose writes the test can see
     workdir = tmp_path / "a" / "b" / "w"
     done = subprocess.run([TFPIPE, "run", "forecasting", "--set", f"model_name={name}",
                            "--workdir", str(workdir)], capture_output=True, text=True,
@@ -64,7 +66,6 @@ def test_run_with_an_escaping_model_name_writes_nothing_anywhere(tmp_path, name)
     assert len(lines) == 1 and lines[0].startswith("tfpipe: error: "), done.stderr
     assert name in lines[0]
     assert everything_under(tmp_path) == []
-    assert not os.path.exists("/abs/dir")
 
 
 def test_workdir_that_is_a_file(tmp_path, capsys):
