@@ -66,14 +66,18 @@ def _check_sqlite(uri: str, path: str, timeout: float) -> None:
         return
     if not os.path.isfile(path):
         raise TrackingUnavailable(f"MLflow tracking store {uri}: {path} is not a file; {HINT}")
+    # Read-write (never create): a store left by a killed writer may hold a WAL file that
+    # opening it must recover, which a read-only connection cannot do.
     try:
-        address = f"file:{urllib.request.pathname2url(path)}?mode=ro"
+        address = f"file:{urllib.request.pathname2url(path)}?mode=rw"
         connection = sqlite3.connect(address, uri=True, timeout=timeout)
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             connection.close()
     except sqlite3.Error as error:
+        if "locked" in str(error) or "busy" in str(error):
+            return  # in use by another writer, not damaged; MLflow waits for it
         raise TrackingUnavailable(f"MLflow tracking store {uri}: {error} (a damaged or "
                                   f"foreign file); move it aside to start a new store, or "
                                   f"{HINT}") from None

@@ -52,6 +52,21 @@ def test_corrupt_and_foreign_sqlite_files(tmp_path):
     check_store(f"sqlite:///{tmp_path / 'absent.db'}")  # made later by MLflow
 
 
+def test_store_of_a_writer_killed_mid_transaction_is_fine(tmp_path):
+    """A hot rollback journal must be rolled back on open, which a read-only look cannot."""
+    from tfpipe.tracking_check import check_store
+
+    database = tmp_path / "mlflow.db"
+    code = ("import os, sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE t (v TEXT)'); c.commit()\n"
+            "c.execute('PRAGMA cache_size=1'); c.execute('BEGIN')\n"
+            "c.executemany('INSERT INTO t VALUES (?)', [('x' * 500,)] * 2000)\n"
+            "os._exit(0)  # killed inside the transaction\n")
+    subprocess.run([sys.executable, "-c", code, str(database)], check=True)
+    assert (tmp_path / "mlflow.db-journal").stat().st_size > 0
+    check_store(f"sqlite:///{database}")
+
+
 def test_background_check_raises_in_the_caller(tmp_path):
     from tfpipe.tracking_check import StoreCheck, TrackingUnavailable
 
