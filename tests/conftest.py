@@ -111,7 +111,7 @@ class Services:
     stop = staticmethod(stop_service)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def services() -> Services:
     """poll_until and stop_service, for tests that start a server."""
     return Services()
