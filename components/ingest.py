@@ -48,7 +48,7 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
                  shard_name_template=""))
     stats = {split: _read_json(statistics.path(f"{split}.json")) for split in SPLITS}
     bad = _read_jsonl(examples.path("quarantine.jsonl"))
-    check_quarantine(data, bad, stats, max_bad_fraction)
+    check_quarantine(data, bad, stats, max_bad_fraction, hooks.quarantine_reasons)
     _write_json({"quarantined": len(bad), "splits": stats}, statistics.path("summary.json"))
     counts = {f"{split}_examples": stats[split]["count"] for split in SPLITS}
     reasons = dict(sorted(Counter(str(b.get("reason")) for b in bad).items()))
@@ -62,7 +62,8 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
 
 
 def check_quarantine(data: str, bad: list[dict[str, Any]], stats: dict[str, dict],
-                     max_bad_fraction: float) -> None:
+                     max_bad_fraction: float, explanations: dict[str, str] | None = None
+                     ) -> None:
     """Fail with the first bad record when too much is bad or a split is empty."""
     good = sum(s["count"] for s in stats.values())
     total = good + len(bad)
@@ -73,8 +74,22 @@ def check_quarantine(data: str, bad: list[dict[str, Any]], stats: dict[str, dict
         raise InputError(f"{first['source']}: {first['reason']}{more}")
     for split, summary in stats.items():
         if summary["count"] == 0:
-            raise InputError(f"{data}: no {split} examples could be made; the data is too "
-                             "short for the configured split and window")
+            raise InputError(empty_split_message(data, split, bad, explanations or {}))
+
+
+def empty_split_message(data: str, split: str, bad: list[dict[str, Any]],
+                        explanations: dict[str, str]) -> str:
+    """Why a split has no example: its rows were quarantined (by reason), or too few rows."""
+    if not bad:
+        return (f"{data}: no {split} examples could be made; the data is too short for the "
+                "configured split and window")
+    reasons = Counter(str(b.get("reason")) for b in bad).most_common()
+    listed = "; ".join(f"{count} {reason}" + (f" ({explanations[reason]})"
+                                              if reason in explanations else "")
+                       for reason, count in reasons)
+    first = min(bad, key=lambda r: (r.get("row") is None, r.get("row") or 0))
+    return (f"{data}: no {split} examples could be made: {len(bad)} rows were quarantined "
+            f"({listed}); the first: {first.get('source')}")
 
 
 def _write_json(value: Any, path: str) -> None:

@@ -10,9 +10,10 @@ import numpy as np
 
 from tfpipe.artifacts import Examples, Model, ModelEvaluation, PushedModel
 from tfpipe.component import Input, Output, Parameter, Report, component
-from tfpipe.components.versions import pushed_versions
+from tfpipe.components.versions import model_base, pushed_versions
 from tfpipe.context import RunContext
 from tfpipe.errors import TfpipeError
+from tfpipe.faults import pause_point
 from tfpipe.files import remove_stale_staging, staging_name
 from tfpipe.registry import load_task
 from tfpipe.task import Task
@@ -44,8 +45,9 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
         record["reason"] = decision["reason"]
     else:
         validate_serving(load_task(task), model.uri, examples.uri, params)
-        version, path = publish(model.uri, os.path.join(serving_dir, model_name), model.key)
+        version, path = publish(model.uri, model_base(serving_dir, model_name), model.key)
         context.log(f"pushed version {version} to {path}")
+        pause_point("push:published")
         record.update(pushed=True, version=version, serving_path=path)
     with open(pushed_model.path("push.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
@@ -100,6 +102,7 @@ def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
     os.makedirs(os.path.join(staging, os.path.dirname(PUSH_MARKER)), exist_ok=True)
     with open(os.path.join(staging, PUSH_MARKER), "w", encoding="utf-8") as handle:
         json.dump({"model_key": model_key}, handle)
+    pause_point("push:staged")
     while True:
         version = (pushed_versions(base) or [0])[-1] + 1
         target = os.path.join(base, str(version))

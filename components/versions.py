@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from tfpipe.files import ensure_within
+
 
 def pushed_versions(base: str) -> list[int]:
     """Integer version folders under a model base path, ascending; none when it is absent.
@@ -16,3 +18,10 @@ def pushed_versions(base: str) -> list[int]:
 def version_dir(base: str, version: int) -> str:
     """The folder of one version."""
     return os.path.join(base, str(version))
+
+
+def model_base(serving_dir: str, model_name: str) -> str:
+    """`<serving_dir>/<model_name>`, the TF Serving model base path a push writes under;
+    InputError when the name leads outside serving_dir (`..`, an absolute path, a symlink)."""
+    return ensure_within(os.path.join(serving_dir, model_name), [serving_dir],
+                         f"model_name {model_name!r}: serving folder")

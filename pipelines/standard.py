@@ -1,7 +1,6 @@
 """The standard five-component DAG, built from a task package and a resolved config."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from tfpipe.components.evaluate import evaluate
@@ -10,6 +9,7 @@ from tfpipe.components.push import push
 from tfpipe.components.train import train
 from tfpipe.components.transform import transform
 from tfpipe.components.champion import champion_resolver
+from tfpipe.components.versions import model_base
 from tfpipe.config import RunPaths, pick
 from tfpipe.pipeline import Node, Pipeline
 from tfpipe.task import TaskInfo
@@ -27,7 +27,7 @@ def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,
     task = info.name
     groups = info.param_groups
     name = config.get("pipeline_name") or task
-    serving_base = os.path.join(paths.serving, config["model_name"])
+    serving_base = model_base(paths.serving, config["model_name"])
     ingest_node = Node(ingest, params={
         "task": task, "data": data, "params": pick(config, groups["ingest"]),
         "max_bad_fraction": config.get("max_bad_fraction", 0.0)})

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -66,3 +67,51 @@ def modules_loaded_after() -> Callable[[str, tuple[str, ...]], list[str]]:
         return ast.literal_eval(out.stdout.strip().splitlines()[-1])
 
     return check
+
+
+# Services started by tests (mlflow server, model servers) get this long to become ready,
+# stretched on a loaded machine: a 2-core CI box shared with other jobs needed over 30 s
+# for `mlflow server` to answer.
+SERVICE_DEADLINE = 300.0
+
+
+def deadline_seconds(base: float = SERVICE_DEADLINE) -> float:
+    """`base` times the load per core (when above 1) times $TFPIPE_TEST_TIME_SCALE."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1) if hasattr(os, "getloadavg") else 1.0
+    return base * max(1.0, load) * float(os.environ.get("TFPIPE_TEST_TIME_SCALE", "1"))
+
+
+def poll_until(check: Callable[[], bool], what: str, base: float = SERVICE_DEADLINE,
+               process: subprocess.Popen | None = None, interval: float = 0.25) -> None:
+    """Call `check` until it returns True; fail naming `what` after the scaled deadline, or
+    at once when `process` (the service) has exited."""
+    deadline = time.monotonic() + deadline_seconds(base)
+    while not check():
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"{what}: the process exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not ready within {deadline_seconds(base):.0f} s")
+        time.sleep(interval)
+
+
+def stop_service(process: subprocess.Popen) -> None:
+    """Terminate a service and wait for it (kill it if it does not end in time)."""
+    process.terminate()
+    try:
+        process.wait(timeout=deadline_seconds(60))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class Services:
+    """Readiness waits and shutdown for tests that start a server."""
+
+    wait = staticmethod(poll_until)
+    stop = staticmethod(stop_service)
+
+
+@pytest.fixture(scope="session")
+def services() -> Services:
+    """poll_until and stop_service, for tests that start a server."""
+    return Services()

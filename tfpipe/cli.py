@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="artifacts, mlflow.db, mlartifacts and serving/ (default ./tfpipe-work)")
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.add_argument("--no-wait", dest="wait", action="store_false",
+                     help="fail at once when another run of the pipeline holds the workdir "
+                     "(default: wait for it, then reuse its cached results)")
+    run.add_argument("--no-tracking", dest="tracking", action="store_false",
+                     help="run without MLflow: no tracking store, nothing registered")
     for command in task_commands().values():
         parser_of = sub.add_parser(command.name, help=command.help,
                                    description=command.description)
@@ -83,12 +88,13 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from tfpipe.local_run import run_task
 
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
-                      quiet=args.quiet)
+                      quiet=args.quiet, wait=args.wait, tracking=args.tracking)
     pushed = (f"pushed version {result['pushed_version']} to {result['serving_path']}"
               if result["pushed_version"] is not None else "nothing pushed")
     verdict = "blessed" if result["blessed"] else "not blessed"
+    tracked = f"MLflow run {result['run_id']}" if result["run_id"] else "not tracked"
     print(f"{args.task}: {verdict} ({result['reason']}); {pushed}; "
-          f"{result['seconds']['total']:.1f}s; MLflow run {result['run_id']}", file=sys.stderr)
+          f"{result['seconds']['total']:.1f}s; {tracked}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, default=str))
     return 0

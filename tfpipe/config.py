@@ -26,17 +26,36 @@ def load_file(path: str) -> dict[str, Any]:
     """Read a YAML or JSON config file into a flat dict."""
     if not os.path.isfile(path):
         raise InputError(f"config file not found: {path}")
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    if path.endswith(".json"):
-        data = json.loads(text)
-    else:
-        import yaml
-
-        data = yaml.safe_load(text) or {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"config file {path}: cannot read it: {error}") from None
+    data = _parse_config_text(path, text)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of key: value")
     return data
+
+
+def _parse_config_text(path: str, text: str) -> Any:
+    """JSON for `.json`, else YAML (safe_load: no Python object tags); InputError naming the
+    line and column of a syntax error."""
+    if path.endswith(".json"):
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise InputError(f"config file {path}: not valid JSON: {error}") from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if "python/" in str(error):
+            problem += " (Python object tags are not accepted in config files)"
+        raise InputError(f"config file {path}: not valid YAML{where}: {problem}") from None
 
 
 def resolve(settings_type: type[Settings], file_values: Mapping[str, Any],

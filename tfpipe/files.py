@@ -61,3 +61,40 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def ensure_within(path: str, roots: list[str] | tuple[str, ...], what: str = "path") -> str:
+    """`path` made absolute, if it lies under one of `roots` once symlinks are resolved;
+    InputError naming both otherwise. Checked before tfpipe writes where a name led."""
+    from tfpipe.errors import InputError
+
+    real = os.path.realpath(path)
+    for root in roots:
+        base = os.path.realpath(root)
+        if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
+            return os.path.abspath(path)
+    raise InputError(f"{what} {path} resolves to {real}, outside "
+                     f"{' and '.join(os.path.realpath(r) for r in roots)}; names that become "
+                     f"paths must not contain '..', '/' or lead through a symlink elsewhere")
+
+
+def prepare_workdir(workdir: str) -> str:
+    """Create the workdir (absolute path returned) or raise InputError saying why it cannot
+    be used: a file is in the way, or it is not writable."""
+    from tfpipe.errors import InputError
+
+    workdir = os.path.abspath(workdir)
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise InputError(f"--workdir {workdir}: is a file, not a folder; pass a folder path")
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        probe = os.path.join(workdir, f".write-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        with open(probe, "w", encoding="utf-8"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename and error.filename != workdir else ""
+        raise InputError(f"--workdir {workdir}: cannot write there: {reason}{where}; "
+                         f"pass a folder you can write to") from None
+    return workdir

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tfpipe import artifacts as art
-from tfpipe import cache, data_fingerprint
+from tfpipe import cache, data_fingerprint, files
 from tfpipe.component import Report
 from tfpipe.context import RunContext
 from tfpipe.errors import ComponentFailed, TfpipeError
+from tfpipe.faults import pause_point
 from tfpipe.pipeline import Node, Pipeline, Resolved
 from tfpipe.warm_start import run_while_importing
 
@@ -75,6 +76,7 @@ class LocalRunner:
         """Execute every node in order; a node whose key has a complete artifact is skipped."""
         state = RunState(pipeline, self.workdir, os.path.join(self.workdir, "artifacts"))
         os.makedirs(state.artifacts_root, exist_ok=True)
+        art.remove_stale_staging(os.path.join(self.workdir, "scratch"))  # killed runs' scratch
         started = time.perf_counter()
         for hook in self.hooks:
             hook.pipeline_started(state)
@@ -104,7 +106,9 @@ class LocalRunner:
                   for name, value in node.params.items()}
         fingerprint = self._fingerprint(state, node, params)
         key = cache.cache_key(fingerprint)
-        base = art.component_dir(state.artifacts_root, state.pipeline.name, node.name)
+        base = files.ensure_within(
+            art.component_dir(state.artifacts_root, state.pipeline.name, node.name),
+            [self.workdir], f"pipeline {state.pipeline.name!r}: artifact folder")
         final_dir = os.path.join(base, key)
         art.remove_stale_staging(base)
         record = art.read_record(final_dir)
@@ -116,6 +120,7 @@ class LocalRunner:
                                       fingerprint)
         staging = art.new_staging_dir(final_dir)
         scratch = os.path.join(self.workdir, "scratch", os.path.basename(staging))
+        pause_point(f"component:{node.name}")
         try:
             report = self._execute(state, node, params, staging, scratch, key)
             art.commit(staging, final_dir, {

@@ -66,6 +66,9 @@ class Task(ABC, Generic[S]):
     # An int64 transformed feature ordering the records (e.g. time): train then early-stops on
     # the last `validation_fraction` of train records by it instead of a hashed sample.
     validation_order: ClassVar[str | None] = None
+    # Quarantine reason -> what it means and what to do; ingest quotes it when a split ends
+    # up empty because its rows were quarantined.
+    quarantine_reasons: ClassVar[dict[str, str]] = {}
 
     def settings(self, params: Mapping[str, Any]) -> S:
         """A component's params as the task's typed settings (keys it does not use: defaults)."""

@@ -10,6 +10,8 @@ from typing import Any
 
 from tfpipe.cache import flatten
 from tfpipe.config import RunPaths
+from tfpipe.faults import pause_point
+from tfpipe.run_sweep import PARENT_TAG, owner_tags, sweep_stale_runs
 
 MAX_PARAM_LENGTH = 6000
 
@@ -50,6 +52,9 @@ class MlflowTracker:
         self.experiment_id = ""
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
+        # Made where the run is (the tracker is pickled to the tracking process), so the runs
+        # name the `tfpipe run` process as their owner for the sweep of killed runs.
+        self.owner = owner_tags()
 
     def start(self) -> None:
         """Create (or reuse) the experiment and open the parent run."""
@@ -73,10 +78,12 @@ class MlflowTracker:
                                                                artifact_location=location)
         else:
             self.experiment_id = experiment.experiment_id
+        sweep_stale_runs(self.client, [self.experiment_id])
         run_name = f"{self.task}-{time.strftime('%Y%m%d-%H%M%S')}"
         run = self.client.create_run(self.experiment_id, run_name=run_name,
                                      tags={"tfpipe.task": self.task, "tfpipe.data": self.data,
-                                           "tfpipe.workdir": self.paths.workdir})
+                                           "tfpipe.workdir": self.paths.workdir,
+                                           **self.owner})
         self.run_id = run.info.run_id
         self._log_params(self.run_id, {**self.config, "data": self.data})
 
@@ -92,7 +99,7 @@ class MlflowTracker:
             "mlflow.parentRunId": self.run_id, "tfpipe.component": event.name,
             "tfpipe.cached": str(event.cached).lower(), "tfpipe.cache_key": event.key,
             "tfpipe.reason": event.reason, "tfpipe.artifact": event.directory,
-            **report.get("tags", {})})
+            **self.owner, **report.get("tags", {})})
         child_id = child.info.run_id
         self._log_params(child_id, report.get("params", {}))
         now = int(time.time() * 1000)
@@ -109,8 +116,8 @@ class MlflowTracker:
             self.client.log_artifact(child_id, blessing)
             self._tag_blessing(blessing)
         summary = report.get("summary", {})
-        if event.name == "push" and summary.get("pushed") and not event.cached:
-            self.registered = self._register(child_id, summary)
+        if event.name == "push" and summary.get("pushed"):  # cached too: a killed run's
+            self.registered = self._register(child_id, summary)  # push may be unregistered
         self.client.set_terminated(child_id, "FINISHED")
 
     def finish(self, end: RunEnd) -> None:
@@ -130,6 +137,12 @@ class MlflowTracker:
             return
         try:
             self.client.set_tag(self.run_id, "tfpipe.error", message[:5000])
+            for child in self.client.search_runs(
+                    [self.experiment_id], f"tags.`{PARENT_TAG}` = '{self.run_id}' "
+                    "and attributes.status = 'RUNNING'"):
+                self.client.set_tag(child.info.run_id, "tfpipe.end_reason",
+                                    f"FAILED: the pipeline run failed: {message[:4000]}")
+                self.client.set_terminated(child.info.run_id, "FAILED")
             self.client.set_terminated(self.run_id, "FAILED")
         except Exception as tracking_error:  # noqa: BLE001 - never hide the pipeline's own error
             print(f"warning: could not record the failure in MLflow: {tracking_error}",
@@ -144,10 +157,15 @@ class MlflowTracker:
             self.client.set_tag(self.run_id, "tfpipe.forced_blessing", decision["reason"])
 
     def _register(self, run_id: str, summary: dict[str, Any]) -> dict[str, Any]:
-        """Copy the pushed SavedModel into the run and register it with alias champion."""
+        """Copy the pushed SavedModel into the run and register it with alias champion, once
+        per serving version (runs hold the pipeline lock, so versions are made in order)."""
         from mlflow.exceptions import MlflowException
 
         name = summary["model_name"]
+        existing = self._registered_version(name, summary)
+        if existing is not None:
+            return {"name": name, "version": existing}
+        pause_point("tracking:register")
         self.client.log_artifacts(run_id, summary["serving_path"], "saved_model")
         source = f"{self.client.get_run(run_id).info.artifact_uri}/saved_model"
         try:
@@ -159,6 +177,20 @@ class MlflowTracker:
             "serving_path": summary["serving_path"]})
         self.client.set_registered_model_alias(name, "champion", version.version)
         return {"name": name, "version": version.version}
+
+    def _registered_version(self, name: str, summary: dict[str, Any]) -> Any:
+        """The registry version already made for this serving version, if any."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            versions = self.client.search_model_versions(f"name = '{name}'")
+        except MlflowException:
+            return None
+        for version in versions:
+            if (version.tags.get("serving_version") == str(summary["version"])
+                    and version.tags.get("serving_path") == summary["serving_path"]):
+                return version.version
+        return None
 
     def _log_params(self, run_id: str, params: dict[str, Any]) -> None:
         from mlflow.entities import Param

@@ -22,6 +22,10 @@ from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 
 
 CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])"
+# MLflow's HTTP retries (by default 7, backing off to minutes in all) unless the user set
+# them: the store was checked at the start, so a server that goes away fails the run sooner.
+MLFLOW_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
 
 
 class TrackingFailed(TfpipeError):
@@ -67,7 +71,8 @@ class BackgroundTracker:
         parent_reads, child_writes = os.pipe()
         self._process = subprocess.Popen(
             [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL)
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
+            env={**MLFLOW_HTTP_DEFAULTS, **os.environ})
         os.close(child_reads)
         os.close(child_writes)
         self._requests = Connection(parent_writes, readable=False)

@@ -22,6 +22,17 @@ MISSING_LABEL = "missing_label"
 UNKNOWN_LABEL = "unknown_label"
 MALFORMED_ROW = "malformed_row"
 REASONS = (EMPTY_TEXT, INVALID_UTF8, MISSING_TEXT, MISSING_LABEL, UNKNOWN_LABEL, MALFORMED_ROW)
+# What each reason means, quoted when a split ends up empty (tfpipe.task.Task).
+EXPLANATIONS = {
+    UNKNOWN_LABEL: "a label outside label_values or, when they are inferred, one that no train "
+                   "row has: eval labels unseen in train; give each label several rows or "
+                   "set label_values",
+    EMPTY_TEXT: "empty or whitespace-only text",
+    INVALID_UTF8: "bytes that do not decode with the configured encoding",
+    MISSING_TEXT: "no value in the text column",
+    MISSING_LABEL: "no value in the label column",
+    MALFORMED_ROW: "not a JSON object",
+}
 
 # Files in a data folder that are documentation, not data.
 _IGNORED_PREFIXES = ("readme", "license", "licence", "changelog")
@@ -125,9 +136,23 @@ def _pick(fields: list[str] | dict[str, Any], column: str | int, header: list[st
             raise ValueError(f"column {column!r} given by name but the file has no header; "
                              f"use a 0-based position")
         if column not in header:
-            raise ValueError(f"column {column!r} not in header {header}")
+            shown = str(header) if len(str(header)) <= 300 else f"{str(header)[:300]}...]"
+            raise ValueError(f"column {column!r} not in header {shown}")
         column = header.index(column)
     return fields[column] if -len(fields) <= column < len(fields) else None
+
+
+def _check_header(path: str, header: list[str], columns: list[str | int]) -> None:
+    """Fail early, naming the file, when a column is not in the header (or the file is not
+    text at all, which shows as a header of undecodable bytes)."""
+    try:
+        for column in columns:
+            _pick(header, column, header)
+    except ValueError as error:
+        binary = any("\x00" in h or has_undecodable(h) for h in header)
+        hint = ("; the file is not text (it holds NUL or undecodable bytes): pass a CSV, "
+                "TSV or JSON Lines file" if binary else "; set text_column/label_column")
+        raise ValueError(f"{path}: {error}{hint}") from None
 
 
 def _check_row(source: str, row: int, text: Any, label: Any, with_label: bool, raw: Any
@@ -192,9 +217,7 @@ def _delimited_rows(path: str, cfg: ReaderConfig, fmt: str, with_label: bool
             line = reader.line_num
             if has_header and header is None:
                 header = [h.strip() for h in fields]
-                _pick(header, text_col, header)  # fail early on a bad column name
-                if with_label:
-                    _pick(header, label_col, header)
+                _check_header(path, header, [text_col] + ([label_col] if with_label else []))
                 continue
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 yield Quarantined(source, line, EMPTY_TEXT, "")

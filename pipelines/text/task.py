@@ -35,7 +35,9 @@ from tfpipe.pipelines.text.glove import embedding_matrix
 from tfpipe.pipelines.text.majority import majority_baseline, num_classes_from
 from tfpipe.pipelines.text.models import build_classifier
 from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
+from tfpipe.pipelines.text.feasibility import check_both_splits
 from tfpipe.pipelines.text.readers import (
+    EXPLANATIONS,
     Row,
     check_files_have_rows,
     list_input_files,
@@ -113,22 +115,25 @@ class TextTask(Task[TextSettings]):
     """text: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
+    quarantine_reasons = EXPLANATIONS
 
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write the seeded templated sentiment corpus (TSV with a header)."""
         return write_default_sentiment(directory)
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
-        """Files exist, columns exist, and every data file has at least one valid row.
+        """Files exist, columns exist, every data file has a valid row, and both splits get one.
 
         Class folders are only listed: a bad document is quarantined, not fatal, and
         max_bad_fraction bounds how many there may be.
         """
         files, read = _files_and_reader(data, params)
-        if _is_class_folders(data, _settings(params)):
+        cfg = _settings(params)
+        if _is_class_folders(data, cfg):
             return
         try:
-            check_files_have_rows(files, _labelled_reader(read, _settings(params).label_values))
+            check_files_have_rows(files, _labelled_reader(read, cfg.label_values))
+            check_both_splits(data, files, read, cfg.eval_fraction, cfg.split_seed, "row")
         except (ValueError, UnicodeError) as error:
             raise InputError(str(error)) from None
 

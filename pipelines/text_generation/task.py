@@ -9,7 +9,13 @@ from tfpipe.errors import InputError
 from tfpipe.pipelines.text.features import SEQUENCE_LENGTH_KEY, TEXT_KEY, VOCAB_NAME, num_token_ids
 from tfpipe.pipelines.text.features import raw_feature_spec as spec
 from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
-from tfpipe.pipelines.text.readers import check_files_have_rows, list_input_files, read_corpus_file
+from tfpipe.pipelines.text.feasibility import check_both_splits
+from tfpipe.pipelines.text.readers import (
+    EXPLANATIONS,
+    check_files_have_rows,
+    list_input_files,
+    read_corpus_file,
+)
 from tfpipe.pipelines.text.stopwords import load_stopwords
 from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE, NAME, TASK
 from tfpipe.pipelines.text_generation.beam_ingest import IngestCorpus
@@ -58,16 +64,20 @@ class TextGenerationTask(Task[GenerationSettings]):
     """text_generation: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
+    quarantine_reasons = EXPLANATIONS
 
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write the seeded templated ballad corpus, one line per example."""
         return write_default_corpus(directory)
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
-        """Files exist and each has at least one non-empty, decodable line."""
-        read = functools.partial(read_corpus_file, encoding=_settings(params).encoding)
+        """Files exist, each has a non-empty, decodable line, and both splits get a line."""
+        cfg = _settings(params)
+        read = functools.partial(read_corpus_file, encoding=cfg.encoding)
+        files = _files(data, params)
         try:
-            check_files_have_rows(_files(data, params), read)
+            check_files_have_rows(files, read)
+            check_both_splits(data, files, read, cfg.eval_fraction, cfg.split_seed, "line")
         except (ValueError, UnicodeError) as error:
             raise InputError(str(error)) from None
 

@@ -32,7 +32,7 @@ def test_pass_through_args_override_defaults(tmp_path):
 def test_cli_hands_args_after_double_dash_to_beam(monkeypatch, tmp_path):
     seen = {}
 
-    def fake_run_task(task, data, config, sets, workdir, beam_args, quiet=False):
+    def fake_run_task(task, data, config, sets, workdir, beam_args, **options):
         seen.update(task=task, sets=sets, beam_args=beam_args)
         raise SystemExit(0)
 

@@ -147,3 +147,31 @@ def test_hooks_see_every_component(tmp_path, source):
     LocalRunner(str(tmp_path / "w"), hooks=[recorder], quiet=True).run(make_pipeline(source))
     assert recorder.events == ["start", ("starting", "produce"), ("produce", False),
                                ("starting", "total"), ("total", False), "finish"]
+
+
+def test_scratch_of_dead_runs_is_swept_and_a_live_ones_kept(tmp_path, source):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        scratch = tmp_path / "w" / "scratch"
+        for pid in (dead.pid, live.pid):
+            (scratch / f".tmp-abc123-{pid}-0badf00d" / "beam-temp").mkdir(parents=True)
+        LocalRunner(str(tmp_path / "w"), quiet=True).run(make_pipeline(source))
+        assert os.listdir(scratch) == [f".tmp-abc123-{live.pid}-0badf00d"]
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_pipeline_name_leading_outside_the_workdir_is_refused(tmp_path, source):
+    from tfpipe.errors import InputError
+
+    pipeline = make_pipeline(source)
+    pipeline.name = "../../outside"
+    with pytest.raises(InputError, match="outside"):
+        LocalRunner(str(tmp_path / "a" / "w"), quiet=True).run(pipeline)
+    assert not (tmp_path / "outside").exists()

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 FAST = ["model=dense", "units=32", "window_size=12", "epochs=40", "patience=8",
         "batch_size=16"]
 ALL = ["ingest", "transform", "train", "evaluate", "push"]
+REQUEST_TIMEOUT = 120  # seconds per REST call to the test's server on a loaded machine
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +152,13 @@ def test_kill_during_train_then_resume(data, tmp_path):
     assert resumed["cached"] == ["ingest", "transform"]
     assert [d for d in os.listdir(train_dir) if d.startswith(".")] == []
     assert resumed["pushed_version"] == 1
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert [r.info.status for r in runs if r.info.status == "RUNNING"] == []
+    killed = [r for r in runs if r.info.run_id != resumed["run_id"] and r.info.status == "KILLED"]
+    assert len(killed) == 1 and str(process.pid) in killed[0].data.tags["tfpipe.end_reason"]
 
 
 def free_port() -> int:
@@ -162,7 +170,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def mlflow_server(workdir, first):
+def mlflow_server(workdir, first, services):
     """A real `mlflow server` on loopback over the run's sqlite store."""
     import requests
 
@@ -173,20 +181,18 @@ def mlflow_server(workdir, first):
          "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return requests.get(f"{url}/health", timeout=REQUEST_TIMEOUT).ok
+        except requests.RequestException:
+            return False
+
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("mlflow server did not answer /health within 120 s")
+        services.wait(healthy, f"mlflow server on {url}", process=process)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        services.stop(process)
 
 
 def test_mlflow_server_rest_api_shows_runs_metrics_and_plots(mlflow_server, first):
@@ -194,24 +200,25 @@ def test_mlflow_server_rest_api_shows_runs_metrics_and_plots(mlflow_server, firs
 
     api = f"{mlflow_server}/api/2.0/mlflow"
     experiment = requests.get(f"{api}/experiments/get-by-name",
-                              params={"experiment_name": "forecasting"}, timeout=10).json()
+                              params={"experiment_name": "forecasting"},
+                              timeout=REQUEST_TIMEOUT).json()
     experiment_id = experiment["experiment"]["experiment_id"]
     parent = requests.get(f"{api}/runs/get", params={"run_id": first["run_id"]},
-                          timeout=10).json()["run"]
+                          timeout=REQUEST_TIMEOUT).json()["run"]
     assert parent["info"]["status"] == "FINISHED"
     parent_metrics = {m["key"] for m in parent["data"]["metrics"]}
     assert {"candidate_mae", "naive_mae", "total_seconds"} <= parent_metrics
-    children = requests.post(f"{api}/runs/search", timeout=10, json={
+    children = requests.post(f"{api}/runs/search", timeout=REQUEST_TIMEOUT, json={
         "experiment_ids": [experiment_id],
         "filter": f"tags.mlflow.parentRunId = '{first['run_id']}'"}).json()["runs"]
     names = {r["info"]["run_name"]: r for r in children}
     assert set(names) == set(ALL)
     train_id = names["train"]["info"]["run_id"]
-    history = requests.get(f"{api}/metrics/get-history", timeout=10,
+    history = requests.get(f"{api}/metrics/get-history", timeout=REQUEST_TIMEOUT,
                            params={"run_id": train_id, "metric_key": "val_loss"}).json()
     assert len(history["metrics"]) >= 2
     for component, plot in (("train", "plots/learning_curves.png"),
                             ("evaluate", "plots/forecast_vs_actual.png")):
-        listing = requests.get(f"{api}/artifacts/list", timeout=10, params={
+        listing = requests.get(f"{api}/artifacts/list", timeout=REQUEST_TIMEOUT, params={
             "run_id": names[component]["info"]["run_id"], "path": "plots"}).json()
         assert plot in [f["path"] for f in listing.get("files", [])], listing
