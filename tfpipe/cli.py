@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override one config key (repeatable)")
     run.add_argument("--workdir", default="./tfpipe-work",
                      help="artifacts, mlflow.db, mlartifacts and serving/ (default ./tfpipe-work)")
+    run.add_argument("--component", metavar="NAME",
+                     help="run only this component (as an orchestrator's task does); its "
+                     "upstream outputs must already be in the artifact store")
+    run.add_argument("--run-id", metavar="ID",
+                     help="an orchestrator's run id: component runs given the same id share "
+                     "one MLflow parent run")
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     for command in task_commands().values():
@@ -83,7 +89,16 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from tfpipe.local_run import run_task
 
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
-                      quiet=args.quiet)
+                      quiet=args.quiet, component=args.component, run_id=args.run_id)
+    if args.component is not None:
+        verb = "served from cache" if result["cached"] else f"ran ({result['reason']})"
+        pushed = (f"; pushed version {result['pushed_version']}"
+                  if result["pushed_version"] is not None else "")
+        print(f"{args.task} {args.component}: {verb}{pushed}; {result['seconds']['total']:.1f}s; "
+              f"MLflow run {result['run_id']}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(result, default=str))
+        return 0
     pushed = (f"pushed version {result['pushed_version']} to {result['serving_path']}"
               if result["pushed_version"] is not None else "nothing pushed")
     verdict = "blessed" if result["blessed"] else "not blessed"
