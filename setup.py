@@ -28,7 +28,7 @@ setup(
         # Orchestrators: `tfpipe export airflow|kfp`; the DAG file and IR need only these.
         "airflow": ["apache-airflow>=3.3,<4", "apache-airflow-providers-docker>=4",
                     "apache-airflow-providers-cncf-kubernetes>=10"],
-        "kfp": ["kfp>=2.17,<3"],
+        "kfp": ["kfp>=2.17,<3", "kfp-kubernetes>=2.17,<3"],
         # A shared MLflow tracking server on PostgreSQL (`mlflow server` on postgresql+psycopg2).
         "postgres": ["psycopg2-binary>=2.9"],
     },
