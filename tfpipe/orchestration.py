@@ -27,6 +27,11 @@ class ExportSpec:
     tfpipe: str = "tfpipe"                   # the console script of the env that has tfpipe
     image: str = "tfpipe:latest"             # the docker/ image, for containers
     extra: dict[str, str] = field(default_factory=dict)
+    output_types: dict[str, str] = field(default_factory=dict)  # component -> its main output
+
+    def upstream(self, component: str) -> list[str]:
+        """The components whose outputs `component` reads directly."""
+        return [up for up, down in self.edges if down == component]
 
     def component_args(self, component: str) -> list[str]:
         """`tfpipe` arguments of one component's task, without the run id."""
@@ -38,6 +43,8 @@ def export_spec(pipeline: Pipeline, task: str, run_args: list[str], workdir: str
     """The export view of a pipeline object."""
     return ExportSpec(task=task, pipeline=pipeline.name,
                       components=[n.name for n in pipeline.ordered()], edges=pipeline.edges(),
+                      output_types={n.name: next(iter(n.component.outputs.values())).TYPE
+                                    for n in pipeline.nodes if n.component.outputs},
                       run_args=list(run_args), workdir=workdir,
                       schedule=check_schedule(schedule), **options)
 
