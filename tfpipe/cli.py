@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args, beam_args)
         if args.command == "export":
-            from tfpipe.export import export_command
+            from tfpipe.export_cli import export_command
 
             return export_command(args)
         if args.command in task_commands():

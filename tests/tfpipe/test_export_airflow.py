@@ -240,3 +240,85 @@ def test_a_task_killed_mid_run_reruns_only_its_component(forecasting_airflow):
     assert sorted(c.info.run_name for c in finished) == sorted(ALL)
     assert {c.data.tags["tfpipe.cached"] for c in finished} == {"false"}
     assert parent.info.status == "FINISHED" and parent.data.tags["tfpipe.pushed_version"] == "1"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(ready, what: str, seconds: float) -> None:
+    """Poll `ready()` until true; fail naming `what` after a generous deadline."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds:.0f}s"
+        time.sleep(0.5)
+
+
+def dag_parsed(home: str) -> bool:
+    try:
+        with sqlite3.connect(os.path.join(home, "airflow.db")) as db:
+            return bool(db.execute("SELECT 1 FROM dag WHERE dag_id = 'tfpipe_forecasting' AND "
+                                   "is_paused = 0").fetchall())
+    except sqlite3.Error:
+        return False
+
+
+@needs_airflow
+@pytest.mark.slow
+def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_airflow):
+    """Airflow's scheduler, executor and API server: the second run waits for the first."""
+    setup = forecasting_airflow
+    port = free_port()
+    env = {**airflow_env(setup["home"], setup["dags"]),
+           "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "AIRFLOW__CORE__PARALLELISM": "2",
+           "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+           "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(port),
+           "AIRFLOW__API__WORKERS": "1",
+           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+           "AIRFLOW__API_AUTH__JWT_SECRET": "tfpipe-test-secret-" + str(os.getpid()),
+           "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5"}
+    logs = open(os.path.join(setup["home"], "services.log"), "wb")
+    services = [subprocess.Popen([AIRFLOW, *command], env=env, stdout=logs,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+                for command in (["api-server"], ["scheduler"], ["dag-processor"])]
+    try:
+        wait_for(lambda: dag_parsed(setup["home"]), "the DAG parsed and unpaused", 600)
+        for run_id in ("first", "second"):
+            subprocess.run([AIRFLOW, "dags", "trigger", "tfpipe_forecasting", "--run-id", run_id],
+                           env=env, check=True, capture_output=True, timeout=600)
+        most_at_once = 0
+        states: dict[str, str] = {}
+
+        def both_done() -> bool:
+            nonlocal most_at_once, states
+            states = dict(dag_runs(setup["home"]))
+            most_at_once = max(most_at_once, sum(s == "running" for s in states.values()))
+            assert all(service.poll() is None for service in services), "a service exited"
+            return len(states) == 2 and all(s in ("success", "failed") for s in states.values())
+
+        wait_for(both_done, "both DAG runs finished", 1800)
+    finally:
+        for service in services:
+            os.killpg(service.pid, signal.SIGTERM)
+        for service in services:
+            try:
+                service.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                os.killpg(service.pid, signal.SIGKILL)
+                service.wait()
+        logs.close()
+    assert states == {"first": "success", "second": "success"}
+    assert most_at_once == 1
+    with sqlite3.connect(os.path.join(setup["home"], "airflow.db")) as db:
+        spans = dict((run_id, (start, end)) for run_id, start, end in db.execute(
+            "SELECT run_id, start_date, end_date FROM dag_run"))
+    assert spans["second"][0] >= spans["first"][1]  # it started after the first ended
+    assert pushed_versions(os.path.join(setup["workdir"], "serving", "forecasting")) == [1]
+    _, first = mlflow_runs(setup["workdir"], "first")
+    _, second = mlflow_runs(setup["workdir"], "second")
+    assert {c.data.tags["tfpipe.cached"] for c in first} == {"false"} and len(first) == 5
+    assert {c.data.tags["tfpipe.cached"] for c in second} == {"true"} and len(second) == 5
