@@ -17,7 +17,8 @@ from typing import Any, Callable
 import yaml
 
 from tfpipe.errors import InputError
-from tfpipe.orchestration import ExportSpec, kfp_cron
+from tfpipe.orchestration import ExportSpec
+from tfpipe.schedule import kfp_cron
 
 # tfpipe artifact types -> KFP's system artifact types.
 KFP_TYPES = {"Examples": "Dataset", "Statistics": "Dataset", "Model": "Model",
