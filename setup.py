@@ -25,6 +25,12 @@ setup(
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3", "mypy>=1.10"],
         "lite": ["ai-edge-litert>=2.0"],
+        # Orchestrators: `tfpipe export airflow|kfp`; the DAG file and IR need only these.
+        "airflow": ["apache-airflow>=3.3,<4", "apache-airflow-providers-docker>=4",
+                    "apache-airflow-providers-cncf-kubernetes>=10"],
+        "kfp": ["kfp>=2.17,<3", "kfp-kubernetes>=2.17,<3"],
+        # A shared MLflow tracking server on PostgreSQL (`mlflow server` on postgresql+psycopg2).
+        "postgres": ["psycopg2-binary>=2.9"],
     },
     entry_points={"console_scripts": ["tfpipe=tfpipe.cli:entry"]},
 )

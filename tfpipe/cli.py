@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import traceback
+from typing import Any
 
 from tfpipe.errors import ComponentFailed, TfpipeError
 from tfpipe.registry import load_object, task_infos
@@ -24,24 +25,70 @@ def build_parser() -> argparse.ArgumentParser:
     infos = task_infos()
     run.add_argument("task", metavar="TASK", help="; ".join(
         f"{name}: {info.summary}" for name, info in sorted(infos.items())))
-    run.add_argument("--data", help="input file or folder (default: embedded offline data)")
-    run.add_argument("--config", help="YAML or JSON file of config keys")
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                     help="override one config key (repeatable)")
-    run.add_argument("--workdir", default="./tfpipe-work",
-                     help="artifacts, mlflow.db, mlartifacts and serving/ (default ./tfpipe-work)")
+    add_run_inputs(run)
+    run.add_argument("--component", metavar="NAME",
+                     help="run only this component (as an orchestrator's task does); its "
+                     "upstream outputs must already be in the artifact store")
+    run.add_argument("--run-id", metavar="ID",
+                     help="an orchestrator's run id: component runs given the same id share "
+                     "one MLflow parent run")
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
+    run.add_argument("--summary-file", metavar="PATH",
+                     help="also write the JSON summary to PATH (an orchestrator's output)")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     run.add_argument("--no-wait", dest="wait", action="store_false",
                      help="fail at once when another run of the pipeline holds the workdir "
                      "(default: wait for it, then reuse its cached results)")
     run.add_argument("--no-tracking", dest="tracking", action="store_false",
                      help="run without MLflow: no tracking store, nothing registered")
+    add_export_parser(sub, infos)
     for command in task_commands().values():
         parser_of = sub.add_parser(command.name, help=command.help,
                                    description=command.description)
         load_object(command.add_arguments)(parser_of)
     return parser
+
+
+def add_run_inputs(parser: argparse.ArgumentParser) -> None:
+    """--data, --config, --set and --workdir, as `tfpipe run` and `tfpipe export` take them."""
+    parser.add_argument("--data", help="input file or folder (default: embedded offline data)")
+    parser.add_argument("--config", help="YAML or JSON file of config keys")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key (repeatable)")
+    parser.add_argument("--workdir", default="./tfpipe-work",
+                        help="artifacts, mlflow.db, mlartifacts and serving/ "
+                        "(default ./tfpipe-work)")
+
+
+def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
+    """`tfpipe export airflow|kfp TASK`."""
+    export = sub.add_parser("export", help="write a task's pipeline as an Airflow DAG or a "
+                            "Kubeflow Pipelines YAML", description=(
+                                "Export TASK's pipeline with one orchestrator task per "
+                                "component, each running `tfpipe run TASK --component NAME` "
+                                "with these --data/--config/--set/--workdir."))
+    export.add_argument("target", choices=["airflow", "kfp"])
+    export.add_argument("task", metavar="TASK", help=", ".join(sorted(infos)))
+    add_run_inputs(export)
+    export.add_argument("-o", "--output", required=True, help="airflow: the DAG folder to "
+                        "write tfpipe_<pipeline>.py into; kfp: the pipeline YAML file")
+    export.add_argument("--schedule", help="cron expression or @daily (default: config key "
+                        "`schedule`; none: run only when triggered)")
+    export.add_argument("--operator", choices=["bash", "docker", "kubernetes"], default="bash",
+                        help="airflow: run components with a subprocess of this environment's "
+                        "tfpipe (bash, default), or in the docker/ image")
+    export.add_argument("--tfpipe", help="bash operator: the tfpipe script to run "
+                        "(default: the one beside this Python)")
+    export.add_argument("--image", default="tfpipe:latest",
+                        help="the docker/ image for docker, kubernetes and kfp")
+    export.add_argument("--store", default="pvc:tfpipe-store", help="kfp: the shared artifact "
+                        "store, a volume claim (pvc:NAME, mounted at --workdir) or a gs:// URI "
+                        "(Vertex AI's Cloud Storage mount)")
+    export.add_argument("--store-claim", default="tfpipe-store",
+                        help="kubernetes operator: the volume claim mounted at --workdir")
+    export.add_argument("--retries", type=int, default=2, help="retries per task (default 2)")
+    export.add_argument("--retry-delay", type=int, default=60, metavar="SECONDS",
+                        help="seconds between retries (default 60)")
 
 
 def task_commands() -> dict[str, Command]:
@@ -63,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, beam_args)
+        if args.command == "export":
+            from tfpipe.export_cli import export_command
+
+            return export_command(args)
         if args.command in task_commands():
             return int(load_object(task_commands()[args.command].run)(args))
     except TfpipeError as error:
@@ -88,7 +139,19 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from tfpipe.local_run import run_task
 
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
-                      quiet=args.quiet, wait=args.wait, tracking=args.tracking)
+                      quiet=args.quiet, wait=args.wait, tracking=args.tracking,
+                      component=args.component, run_id=args.run_id)
+    if args.summary_file:
+        write_summary(args.summary_file, result)
+    if args.component is not None:
+        verb = "served from cache" if result["cached"] else f"ran ({result['reason']})"
+        pushed = (f"; pushed version {result['pushed_version']}"
+                  if result["pushed_version"] is not None else "")
+        print(f"{args.task} {args.component}: {verb}{pushed}; {result['seconds']['total']:.1f}s; "
+              f"MLflow run {result['run_id']}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(result, default=str))
+        return 0
     pushed = (f"pushed version {result['pushed_version']} to {result['serving_path']}"
               if result["pushed_version"] is not None else "nothing pushed")
     verdict = "blessed" if result["blessed"] else "not blessed"
@@ -98,6 +161,13 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.json:
         print(json.dumps(result, default=str))
     return 0
+
+
+def write_summary(path: str, result: dict[str, Any]) -> None:
+    """The JSON summary into a file the caller named (e.g. a KFP output artifact)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, default=str)
 
 
 def _quiet_libraries() -> None:

@@ -9,6 +9,10 @@ class InputError(TfpipeError, ValueError):
     """Bad input data or configuration: names the file, row, column or key, and the fix."""
 
 
+class UpstreamMissing(InputError):
+    """A single component was asked to run before an upstream component's output exists."""
+
+
 class ComponentFailed(TfpipeError):
     """A component raised; carries the component name and the original error."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from tfpipe import config as cfg
@@ -12,6 +13,7 @@ from tfpipe.files import ensure_within, prepare_workdir
 from tfpipe.locking import lock_path, pipeline_lock
 from tfpipe.registry import load_task, task_info
 from tfpipe.tracking_check import StoreCheck
+from tfpipe.tracking_orchestrated import check_orchestrator_run_id
 
 
 def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:
@@ -23,29 +25,28 @@ def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[
     return config
 
 
-def run_task(task: str, data: str | None, config_file: str | None, sets: list[str],
-             workdir: str, beam_args: list[str], quiet: bool = False, wait: bool = True,
-             tracking: bool = True) -> dict[str, Any]:
-    """Run one task end to end and return the --json summary."""
-    started = time.perf_counter()
+@dataclass
+class Prepared:
+    """A task's pipeline built from resolved config and data, and where it writes."""
+
+    task: str
+    config: dict[str, Any]
+    data: str
+    paths: cfg.RunPaths
+    pipeline: Any  # tfpipe.pipeline.Pipeline (imported with the components, off start-up)
+
+
+def prepare_pipeline(task: str, data: str | None, config_file: str | None, sets: list[str],
+                     workdir: str) -> Prepared:
+    """Config, data (the embedded default when None) and the task's DAG, as `tfpipe run` uses."""
     config = prepare_config(task, config_file, sets)
-    paths = cfg.run_paths(workdir, config)
-    name = check_paths(task, config, paths)
-    # Nothing is written until here: the config is valid and every path lies where it should.
-    store_check = StoreCheck(paths.tracking_uri) if tracking else None
-    prepare_workdir(paths.workdir)
-    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet):
-        return _run_locked(task, data, config, paths, beam_args, quiet, store_check, started)
+    return build_pipeline(task, data, config, cfg.run_paths(workdir, config))
 
 
-def _run_locked(task: str, data: str | None, config: dict[str, Any], paths: cfg.RunPaths,
-                beam_args: list[str], quiet: bool, store_check: StoreCheck | None,
-                started: float) -> dict[str, Any]:
-    """The run itself, under the pipeline's lock."""
-    from tfpipe.runner import LocalRunner
-    from tfpipe.tracking_hook import TrackingHook
-    from tfpipe.tracking_process import BackgroundTracker
-    from tfpipe.pipelines.standard import WARM_IMPORTS, create_pipeline
+def build_pipeline(task: str, data: str | None, config: dict[str, Any],
+                   paths: cfg.RunPaths) -> Prepared:
+    """The task's DAG over its data (written first when it is the embedded default)."""
+    from tfpipe.pipelines.standard import create_pipeline
 
     hooks = load_task(task)
     if data is None:
@@ -57,17 +58,94 @@ def _run_locked(task: str, data: str | None, config: dict[str, Any], paths: cfg.
         raise InputError(f"{data}: no such file, folder or matching glob (pass --data PATH)") \
             from None
     config = hooks.resolve_config(config, data)
-    pipeline = create_pipeline(hooks.info, config, data, paths)
+    return Prepared(task, config, data, paths, create_pipeline(hooks.info, config, data, paths))
+
+
+def run_task(task: str, data: str | None, config_file: str | None, sets: list[str],
+             workdir: str, beam_args: list[str], quiet: bool = False, wait: bool = True,
+             tracking: bool = True, component: str | None = None,
+             run_id: str | None = None) -> dict[str, Any]:
+    """Run one task end to end (or only `component`) and return the --json summary.
+
+    `run_id` is an orchestrator's run id: every component process given the same id records
+    into one MLflow parent run.
+    """
+    started = time.perf_counter()
+    if run_id is not None:
+        check_orchestrator_run_id(run_id)
+    config = prepare_config(task, config_file, sets)
+    paths = cfg.run_paths(workdir, config)
+    name = check_paths(task, config, paths)
+    # Nothing is written until here: the config is valid and every path lies where it should.
+    store_check = StoreCheck(paths.tracking_uri) if tracking else None
+    prepare_workdir(paths.workdir)
+    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet):
+        prepared = build_pipeline(task, data, config, paths)
+        return _run_locked(prepared, beam_args, quiet, store_check, component, run_id,
+                           started)
+
+
+def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
+                store_check: StoreCheck | None, component: str | None, run_id: str | None,
+                started: float) -> dict[str, Any]:
+    """The run itself, under the pipeline's lock."""
+    from tfpipe.runner import LocalRunner
+    from tfpipe.tracking_hook import TrackingHook
+    from tfpipe.tracking_process import BackgroundTracker
+    from tfpipe.pipelines.standard import WARM_IMPORTS
+
+    pipeline, config, paths = prepared.pipeline, prepared.config, prepared.paths
+    if component is not None:
+        pipeline.node(component)  # an unknown name fails before anything starts
     tracker: Any = Untracked()
     run_hooks: list[Any] = []
     if store_check is not None:
         store_check.result()  # before any component: a dead store stops the run here
-        tracker = BackgroundTracker(paths, config["experiment_name"] or pipeline.name, task,
-                                    config, data)
+        experiment = config["experiment_name"] or pipeline.name
+        tracker = BackgroundTracker(paths, experiment, prepared.task, config, prepared.data,
+                                    tracker=orchestrated_tracker(prepared, experiment,
+                                                                 component, run_id))
         run_hooks = [TrackingHook(tracker)]
     state = LocalRunner(paths.workdir, beam_args, hooks=run_hooks, quiet=quiet,
-                        warm_imports=WARM_IMPORTS).run(pipeline)
-    return summarize(state, tracker, time.perf_counter() - started)
+                        warm_imports=WARM_IMPORTS).run(pipeline, only=component)
+    seconds = time.perf_counter() - started
+    if component is not None:
+        return summarize_component(state, component, tracker, seconds)
+    return summarize(state, tracker, seconds)
+
+
+def orchestrated_tracker(prepared: Prepared, experiment: str, component: str | None,
+                         run_id: str | None) -> Any:
+    """The tracker joining an orchestrator run's parent run, or None for a run of its own."""
+    if run_id is None:
+        return None
+    from tfpipe.tracking_orchestrated import OrchestratedTracker
+
+    nodes = prepared.pipeline.ordered()
+    last = component is None or component == nodes[-1].name
+    return OrchestratedTracker(prepared.paths, experiment, prepared.task, prepared.config,
+                               prepared.data, run_id, closes_parent=last)
+
+
+def summarize_component(state: Any, component: str, tracker: Any,
+                        seconds: float) -> dict[str, Any]:
+    """The JSON line of a single-component run."""
+    outcome = state.outcomes[component]
+    summary = outcome.record.report.get("summary", {})
+    pushed = component == "push" and summary.get("pushed") and not outcome.cached
+    return {
+        "run_id": tracker.run_id,
+        "task": state.pipeline.task,
+        "component": component,
+        "cached": outcome.cached,
+        "reason": outcome.reason,
+        "key": outcome.key,
+        "artifact": outcome.record.directory,
+        "pushed_version": summary.get("version") if pushed else None,
+        "registered_model": tracker.registered,
+        "seconds": {component: round(outcome.seconds, 3), "total": round(seconds, 3)},
+        "workdir": state.workdir,
+    }
 
 
 def check_paths(task: str, config: dict[str, Any], paths: cfg.RunPaths) -> str:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from tfpipe.component import ComponentSpec
+from tfpipe.errors import InputError
 
 if TYPE_CHECKING:  # the runner imports this module
     from tfpipe.runner import RunState
@@ -72,6 +73,35 @@ class Pipeline:
         from tfpipe.registry import info_module, task_info
 
         return importlib.import_module(info_module(task_info(self.task)))
+
+    def node(self, name: str) -> Node:
+        """The node called `name`; InputError naming the choices for an unknown one."""
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise InputError(f"pipeline {self.name} has no component {name!r}; choose one of: "
+                         f"{', '.join(n.name for n in self.ordered())}")
+
+    def upstream(self, name: str) -> set[str]:
+        """Every node whose output `name` needs, directly or through other nodes."""
+        by_name = {n.name: n for n in self.nodes}
+        found: set[str] = set()
+        pending = [ref.node for ref in self.node(name).inputs.values()]
+        while pending:
+            current = pending.pop()
+            if current not in found:
+                found.add(current)
+                pending += [ref.node for ref in by_name[current].inputs.values()]
+        return found
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(upstream, downstream) pairs, each once, in dependency order."""
+        pairs: list[tuple[str, str]] = []
+        for node in self.ordered():
+            for ref in node.inputs.values():
+                if (ref.node, node.name) not in pairs:
+                    pairs.append((ref.node, node.name))
+        return pairs
 
     def ordered(self) -> list[Node]:
         """Nodes in dependency order (stable: declaration order among ready nodes)."""

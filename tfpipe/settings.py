@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar, Union
 
 from tfpipe.errors import InputError
+from tfpipe.schedule import parse_schedule
 
 # One pattern for names that become folders, TF Serving model names and MLflow registry names.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
@@ -52,6 +53,7 @@ class Settings:
     champion_absolute_tolerance: float = 0.0
     push_validation_examples: int = key(16, at_least=1, at_most=100_000)
     seed: int = key(42, at_least=0, at_most=MAX_INT)
+    schedule: str | None = key(None, parse=parse_schedule)  # orchestrator exports; None: on demand
 
     def check(self) -> None:
         """Rules across keys (a subclass extends it); raise InputError naming the keys."""

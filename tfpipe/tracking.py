@@ -58,6 +58,11 @@ class MlflowTracker:
 
     def start(self) -> None:
         """Create (or reuse) the experiment and open the parent run."""
+        self.open_experiment()
+        self.run_id = self.create_parent(self.owner)
+
+    def open_experiment(self) -> None:
+        """Connect to the store and create (or reuse) the pipeline's experiment."""
         import logging
 
         from mlflow.tracking import MlflowClient
@@ -79,13 +84,19 @@ class MlflowTracker:
         else:
             self.experiment_id = experiment.experiment_id
         sweep_stale_runs(self.client, [self.experiment_id])
+
+    def create_parent(self, tags: dict[str, str]) -> str:
+        """Open a parent run with the config as params; its run id."""
         run_name = f"{self.task}-{time.strftime('%Y%m%d-%H%M%S')}"
         run = self.client.create_run(self.experiment_id, run_name=run_name,
                                      tags={"tfpipe.task": self.task, "tfpipe.data": self.data,
-                                           "tfpipe.workdir": self.paths.workdir,
-                                           **self.owner})
-        self.run_id = run.info.run_id
-        self._log_params(self.run_id, {**self.config, "data": self.data})
+                                           "tfpipe.workdir": self.paths.workdir, **tags})
+        self._log_params(run.info.run_id, {**self.config, "data": self.data})
+        return str(run.info.run_id)
+
+    def component_tags(self) -> dict[str, str]:
+        """Extra tags of every nested run this tracker writes: its owning process."""
+        return dict(self.owner)
 
     def confirm(self, wait: bool) -> None:
         """Nothing to wait for: `start` opened the parent run or raised."""
@@ -99,7 +110,7 @@ class MlflowTracker:
             "mlflow.parentRunId": self.run_id, "tfpipe.component": event.name,
             "tfpipe.cached": str(event.cached).lower(), "tfpipe.cache_key": event.key,
             "tfpipe.reason": event.reason, "tfpipe.artifact": event.directory,
-            **self.owner, **report.get("tags", {})})
+            **self.component_tags(), **report.get("tags", {})})
         child_id = child.info.run_id
         self._log_params(child_id, report.get("params", {}))
         now = int(time.time() * 1000)

@@ -56,11 +56,13 @@ class BackgroundTracker:
     """A Tracker whose MlflowTracker runs in a child process."""
 
     def __init__(self, paths: RunPaths, experiment_name: str, task: str,
-                 config: dict[str, Any], data: str) -> None:
+                 config: dict[str, Any], data: str,
+                 tracker: MlflowTracker | None = None) -> None:
         self.tracking_uri = paths.tracking_uri
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
-        self._tracker = MlflowTracker(paths, experiment_name, task, config, data)
+        # `tracker` replaces the default one (e.g. an orchestrated component's).
+        self._tracker = tracker or MlflowTracker(paths, experiment_name, task, config, data)
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._process: subprocess.Popen | None = None

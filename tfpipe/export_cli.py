@@ -1,0 +1,62 @@
+"""`tfpipe export airflow|kfp TASK`: the pipeline object, resolved as `tfpipe run` would, exported."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+from tfpipe.errors import InputError
+from tfpipe.local_run import prepare_pipeline
+from tfpipe.orchestration import ExportSpec, export_spec
+from tfpipe.schedule import check_schedule
+
+
+def run_args(data: str | None, config_file: str | None, sets: list[str],
+             workdir: str) -> list[str]:
+    """The arguments every component's `tfpipe run` gets: absolute paths, the same overrides."""
+    args = ["--workdir", os.path.abspath(workdir)]
+    if data is not None:
+        args += ["--data", os.path.abspath(data)]
+    if config_file is not None:
+        args += ["--config", os.path.abspath(config_file)]
+    for item in sets:
+        args += ["--set", item]
+    return args
+
+
+def tfpipe_script() -> str:
+    """The `tfpipe` console script of the environment running this export."""
+    beside = os.path.join(os.path.dirname(sys.executable), "tfpipe")
+    return beside if os.path.exists(beside) else (shutil.which("tfpipe") or "tfpipe")
+
+
+def build_spec(args: argparse.Namespace) -> ExportSpec:
+    """Resolve config and data as `tfpipe run` does and describe the DAG to export."""
+    # Check the schedule first: building the pipeline may write the embedded default data.
+    check_schedule(args.schedule)
+    prepared = prepare_pipeline(args.task, args.data, args.config, args.sets, args.workdir)
+    schedule = args.schedule if args.schedule is not None else prepared.config.get("schedule")
+    return export_spec(prepared.pipeline, args.task,
+                       run_args(args.data, args.config, args.sets, args.workdir),
+                       prepared.paths.workdir, schedule, retries=args.retries,
+                       retry_delay_seconds=args.retry_delay,
+                       tfpipe=args.tfpipe or tfpipe_script(), image=args.image,
+                       extra={"claim": args.store_claim})
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """Write the DAG file (airflow) or the compiled IR YAML (kfp); print its path."""
+    if args.retries < 0 or args.retry_delay < 0:
+        raise InputError("--retries and --retry-delay must be 0 or more")
+    spec = build_spec(args)
+    if args.target == "airflow":
+        from tfpipe.export_airflow import write_dag
+
+        path = write_dag(spec, args.output, args.operator)
+    else:
+        from tfpipe.export_kfp import write_pipeline
+
+        path = write_pipeline(spec, args.output, args.store)
+    print(path)
+    return 0
