@@ -9,6 +9,7 @@ import traceback
 
 from tfpipe.errors import ComponentFailed, TfpipeError
 from tfpipe.registry import load_object, task_infos
+from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
 
 
@@ -40,9 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def task_commands() -> dict[str, Command]:
-    """Sub-commands that task packages register (e.g. text generation's `generate`)."""
-    return {command.name: command for info in task_infos().values()
-            for command in info.commands}
+    """The serving sub-commands (models, rollback, promote, predict) and those that task
+    packages register (e.g. text generation's `generate`)."""
+    return {command.name: command for command in (
+        *SERVING_COMMANDS, *(c for info in task_infos().values() for c in info.commands))}
 
 
 
