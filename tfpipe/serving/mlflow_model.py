@@ -34,7 +34,7 @@ class SavedModelPyfunc(PythonModel):
         self._specs = self._signature.structured_input_signature[1]
 
     # No type hints: MLflow would read them as an input schema besides the logged signature.
-    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+    def predict(self, context, model_input, params=None):
         """Call serving_default on named inputs (a dict, a DataFrame, or one array)."""
         import tensorflow as tf
 

@@ -120,8 +120,16 @@ def record_serving_change(tracking_uri: str, name: str, entry: dict[str, Any],
                           labels: dict[str, int]) -> dict[str, str]:
     """After a rollback: move the aliases and record who, when, from and to on the registered
     model (last change) and on the version now served."""
+    import logging
+
     from mlflow.tracking import MlflowClient
 
+    from tfpipe.mlflow_store import sqlite_path
+
+    database = sqlite_path(tracking_uri)
+    if database is not None and not os.path.isfile(database):
+        raise LookupError(f"no MLflow store at {database}")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     target = registry_version(client, name, entry["to"])
     if target is None:
