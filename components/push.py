@@ -21,8 +21,6 @@ from tfpipe.registry import load_task
 from tfpipe.task import Task
 
 STAGING_PREFIX = ".staging-"
-# PUSH_MARKER, written inside each version, lets a push interrupted after its rename be
-# recognised on the next run instead of being pushed twice.
 # Files train writes beside the SavedModel for people, not for TF Serving.
 TRAINING_REPORT_FILES = ("history.json", "learning_curves.png")
 
@@ -127,6 +125,7 @@ def publish(model_dir: str, base: str, model_key: str, record: dict[str, Any] | 
     staging = os.path.join(base, staging_name(STAGING_PREFIX, model_key))
     shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(*TRAINING_REPORT_FILES))
     os.makedirs(os.path.join(staging, os.path.dirname(PUSH_MARKER)), exist_ok=True)
+    # The marker lets a push interrupted after its rename be recognised on the next run.
     with open(os.path.join(staging, PUSH_MARKER), "w", encoding="utf-8") as handle:
         json.dump({**(record or {}), "model_key": model_key}, handle, indent=2, default=float)
     if prepare is not None:

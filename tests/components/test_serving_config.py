@@ -51,3 +51,13 @@ def test_rewrite_is_atomic_and_leaves_no_temp_files(tmp_path, add_version):
     write_models_config(serving)  # unchanged: not rewritten
     assert os.stat(path).st_mtime_ns == before
     assert sorted(os.listdir(serving)) == ["a", CONFIG_FILE]
+
+
+def test_a_serving_dir_without_versions_gets_an_empty_list_tf_serving_accepts(tmp_path):
+    serving = str(tmp_path / "serving")  # e.g. after a first run that was not blessed
+    path = write_models_config(serving)
+    with open(path) as handle:
+        assert "model_config_list {\n}" in handle.read()
+    config = read_models_config(path)
+    assert config.WhichOneof("config") == "model_config_list"
+    assert list(config.model_config_list.config) == []

@@ -269,3 +269,25 @@ def test_pushed_version_runs_like_tf_serving_in_a_graph_session_on_core_ops(name
     ops |= {node.op for f in graph_def.library.function for node in f.node_def}
     ops -= functions
     assert ops and sorted(ops - core_op_names(sorted(ops))) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", registry.task_names())
+def test_registered_champion_is_an_mlflow_model_answering_like_serving_default(name, runs):
+    import mlflow
+    import tensorflow as tf
+
+    result = runs[name]
+    model_name = registry.task_info(name).default_model_name
+    mlflow.set_tracking_uri(f"sqlite:///{result['workdir']}/mlflow.db")
+    model = mlflow.pyfunc.load_model(f"models:/{model_name}@champion")
+    inputs = {k: np.asarray(v[:4]) for k, v in eval_inputs(result).items()}
+    assert sorted(model.metadata.signature.inputs.input_names()) == sorted(inputs)
+    predicted = model.predict(inputs)
+    signature = tf.saved_model.load(result["serving_path"]).signatures["serving_default"]
+    specs = signature.structured_input_signature[1]
+    served = {k: v.numpy() for k, v in signature(**{
+        k: tf.constant(v, dtype=specs[k].dtype) for k, v in inputs.items()}).items()}
+    as_text = {k: np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
+               if v.dtype.kind in "OS" else v for k, v in served.items()}
+    assert_same_outputs(predicted, as_text)
