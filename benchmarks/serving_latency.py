@@ -81,8 +81,8 @@ def first_request(path: str, example: dict[str, Any], warmup: bool,
         out = subprocess.run([sys.executable, "-c", FIRST_REQUEST, path, json.dumps(example),
                               "1" if warmup else "0"], capture_output=True, text=True, check=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {key: round(statistics.median(r[key] for r in runs) * 1000, 2)
-            for key in ("load_seconds", "warmup_seconds", "first_request_seconds",
+    return {key.replace("_seconds", "_ms"):
+            round(statistics.median(r[key] for r in runs) * 1000, 2) for key in ("load_seconds", "warmup_seconds", "first_request_seconds",
                         "second_request_seconds")}
 
 
@@ -149,8 +149,8 @@ def task_figures(task: str, workdir: str, count: int, repeats: int) -> dict[str,
     finally:
         grpc_server.stop(grace=None)
         rest_server.shutdown()
-    figures["first_request_with_warmup_ms"] = first_request(path, example, True, repeats)
-    figures["first_request_without_warmup_ms"] = first_request(path, example, False, repeats)
+    figures["first_request_with_warmup"] = first_request(path, example, True, repeats)
+    figures["first_request_without_warmup"] = first_request(path, example, False, repeats)
     figures["model_version"] = result["pushed_version"]
     return figures
 

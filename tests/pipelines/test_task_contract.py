@@ -291,3 +291,43 @@ def test_registered_champion_is_an_mlflow_model_answering_like_serving_default(n
     as_text = {k: np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
                if v.dtype.kind in "OS" else v for k, v in served.items()}
     assert_same_outputs(predicted, as_text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", registry.task_names())
+def test_tfpipe_predict_over_rest_and_grpc_answers_like_serving_default(name, runs, capsys):
+    """Against the loopback stand-ins for TF Serving (its binary cannot run here); the request
+    is the push's input_example.json, with images as {"b64": ...}."""
+    import tensorflow as tf
+
+    from tfpipe.cli import main
+    from tfpipe.serving.rest_json import decode_value, to_array
+    from tfpipe.serving.standin import ServedModels, start_grpc_server, start_rest_server
+
+    result = runs[name]
+    model_name = registry.task_info(name).default_model_name
+    example = os.path.join(artifact_dir(result, "push"), "pushed_model", "input_example.json")
+    with open(example) as handle:
+        sent = json.load(handle)["inputs"]
+    signature = tf.saved_model.load(result["serving_path"]).signatures["serving_default"]
+    specs = signature.structured_input_signature[1]
+    expected = {k: v.numpy() for k, v in signature(**{
+        k: tf.constant(to_array(v, specs[k].dtype.as_numpy_dtype), dtype=specs[k].dtype)
+        for k, v in sent.items()}).items()}
+    served = ServedModels(os.path.join(result["workdir"], "serving"))
+    grpc_server, grpc_port = start_grpc_server(served)
+    rest_server, rest_port = start_rest_server(served)
+    try:
+        for how in (["--grpc", f"127.0.0.1:{grpc_port}"],
+                    ["--rest", f"http://127.0.0.1:{rest_port}", "--label", "stable"]):
+            capsys.readouterr()
+            assert main(["predict", model_name, *how, "--input", example]) == 0
+            outputs = json.loads(capsys.readouterr().out)["outputs"]
+            if len(expected) == 1 and not isinstance(outputs, dict):
+                outputs = {next(iter(expected)): outputs}  # REST names no single output
+            got = {k: np.asarray(decode_value(v), dtype=expected[k].dtype)
+                   for k, v in outputs.items()}
+            assert_same_outputs(got, expected)
+    finally:
+        grpc_server.stop(grace=None)
+        rest_server.shutdown()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import threading
 import time
 from concurrent import futures
@@ -320,6 +321,11 @@ def start_rest_server(served: ServedModels) -> tuple[ThreadingHTTPServer, int]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            """No Nagle delay: headers and body go out as two writes on a kept-alive socket."""
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
             """Quiet: no access log on stderr."""
