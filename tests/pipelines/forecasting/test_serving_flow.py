@@ -132,6 +132,24 @@ def test_predict_errors_are_one_line(first, servers, capsys):
     assert code == 2 and "neither JSON nor an existing file" in err
 
 
+def test_rest_status_and_metadata_and_grpc_metadata(first, servers):
+    import requests
+
+    from tfpipe.serving.client import grpc_metadata
+
+    status = requests.get(f"{servers['rest']}/v1/models/forecasting", timeout=60).json()
+    assert status["model_version_status"][0]["version"] == "1"
+    assert status["model_version_status"][0]["state"] == "AVAILABLE"
+    metadata = requests.get(f"{servers['rest']}/v1/models/forecasting/labels/stable/metadata",
+                            timeout=60).json()
+    signatures = metadata["metadata"]["signature_def"]["signature_def"]
+    assert {"serving_default", "serving_examples"} <= set(signatures)
+    assert "window" in signatures["serving_default"]["inputs"]
+    over_grpc = grpc_metadata(servers["grpc"], "forecasting", version=1)
+    window = over_grpc.signature_def["serving_default"].inputs["window"]
+    assert [d.size for d in window.tensor_shape.dim] == [-1, 12]
+
+
 def test_registry_entry_is_an_mlflow_model_matching_serving_default(first, workdir):
     import mlflow
     import tensorflow as tf
