@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from tfpipe.components.serving_labels import (is_blessed, model_names, servable_versions,
                                               served_labels, version_record)
 from tfpipe.errors import InputError
 from tfpipe.serving import state as st
-
-MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+from tfpipe.settings import NAME_PATTERN, NAME_RULE
 
 
 def model_base(serving_dir: str, name: str) -> str:
     """The base path of a model with a safe name that has at least one version."""
-    if not MODEL_NAME.match(name) or name in {".", ".."}:
-        raise InputError(f"model name {name!r}: use letters, digits, '_', '-' and '.', "
-                         "starting with a letter or digit")
+    if not NAME_PATTERN.fullmatch(name):
+        raise InputError(f"model name {name!r}: use {NAME_RULE}")
     base = os.path.join(serving_dir, name)
     if not servable_versions(base):
         known = ", ".join(model_names(serving_dir)) or "none"

@@ -63,7 +63,7 @@ def test_models_on_an_empty_workdir(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["rollback", "forecasting", "--to", "7"], "model forecasting has no version 7"),
     (["rollback", "forecasting", "--to", "2"], "version 2 cannot be served: it was not blessed"),
-    (["rollback", "../etc"], "model name '../etc': use letters"),
+    (["rollback", "../etc"], "model name '../etc': use 1-63 letters"),
     (["rollback", "text"], "no pushed model 'text' under"),
     (["promote", "forecasting"], "model forecasting has no canary version; pass --version N"),
 ])
