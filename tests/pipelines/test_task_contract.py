@@ -273,13 +273,14 @@ def test_pushed_version_runs_like_tf_serving_in_a_graph_session_on_core_ops(name
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", registry.task_names())
-def test_registered_champion_is_an_mlflow_model_answering_like_serving_default(name, runs):
+def test_registered_champion_is_an_mlflow_model_answering_like_serving_default(
+        name, runs, mlflow_store):
     import mlflow
     import tensorflow as tf
 
     result = runs[name]
     model_name = registry.task_info(name).default_model_name
-    mlflow.set_tracking_uri(f"sqlite:///{result['workdir']}/mlflow.db")
+    mlflow_store(f"sqlite:///{result['workdir']}/mlflow.db")
     model = mlflow.pyfunc.load_model(f"models:/{model_name}@champion")
     inputs = {k: np.asarray(v[:4]) for k, v in eval_inputs(result).items()}
     assert sorted(model.metadata.signature.inputs.input_names()) == sorted(inputs)

@@ -51,38 +51,40 @@ def description(summary: dict[str, Any]) -> str:
 
 def log_pushed_model(tracking_uri: str, run_id: str, summary: dict[str, Any],
                      push_dir: str) -> dict[str, Any]:
-    """Log the pushed SavedModel as a pyfunc in the push run and register it, with schema,
-    input example, blessing metrics as tags and a description."""
-    import mlflow
+    """Save the pushed SavedModel as a pyfunc MLflow model into the push run's artifacts and
+    register it, with schema, input example, blessing metrics as tags and a description.
+
+    Only MlflowClient calls: MLflow's fluent API would set the process-wide tracking URI (and
+    MLFLOW_TRACKING_URI for every later child process)."""
+    import tempfile
+
+    import mlflow.pyfunc
     from mlflow.tracking import MlflowClient
 
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
     with open(os.path.join(push_dir, MODEL_IO_FILE), encoding="utf-8") as handle:
         io = json.load(handle)
     with open(os.path.join(push_dir, INPUT_EXAMPLE_FILE), encoding="utf-8") as handle:
         example = json.load(handle)
-    metrics = {k: float(v) for k, v in summary.get("metrics", {}).items()}
-    with mlflow.start_run(run_id=run_id):
-        info = mlflow.pyfunc.log_model(
-            name="model", python_model=PYFUNC_FILE,
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    with tempfile.TemporaryDirectory(prefix="tfpipe-mlflow-model-") as scratch:
+        local = os.path.join(scratch, "model")
+        mlflow.pyfunc.save_model(
+            local, python_model=PYFUNC_FILE,
             artifacts={SAVED_MODEL_ARTIFACT: summary["serving_path"]},
             signature=model_signature(io), input_example=input_example(io, example),
             pip_requirements=_requirements(), metadata={"serving_version": summary["version"]})
-        if metrics:
-            mlflow.log_metrics(metrics, model_id=info.model_id)
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        client.log_artifacts(run_id, local, "model")
+    source = f"{client.get_run(run_id).info.artifact_uri}/model"
     name = summary["model_name"]
+    metrics = {k: float(v) for k, v in summary.get("metrics", {}).items()}
     tags = {SERVING_VERSION_TAG: str(summary["version"]), "serving_path": summary["serving_path"],
             **{f"metric.{k}": f"{v:.6g}" for k, v in metrics.items()}}
     if not client.search_registered_models(f"name = '{name}'"):
         client.create_registered_model(name, description=f"tfpipe model {name}: each version "
                                        "is one TF Serving version of its model base path")
-    version = client.create_model_version(name, info.model_uri, run_id=run_id, tags=tags,
-                                          description=description(summary),
-                                          model_id=info.model_id)
-    return {"name": name, "version": version.version, "model_uri": info.model_uri,
-            "run_id": run_id}
+    version = client.create_model_version(name, source, run_id=run_id, tags=tags,
+                                          description=description(summary))
+    return {"name": name, "version": version.version, "model_uri": source, "run_id": run_id}
 
 
 def _requirements() -> list[str]:

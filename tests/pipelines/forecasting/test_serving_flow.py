@@ -68,10 +68,11 @@ def evaluated(result: dict) -> tuple[np.ndarray, np.ndarray]:
     """The eval windows of a run and the forecasts evaluate scored for them."""
     from tfpipe.components import tfrecords
     from tfpipe.pipelines.forecasting.preprocessing import raw_feature_spec
+    from tfpipe.pipelines.forecasting import ForecastingSettings
 
     root = os.path.join(result["workdir"], "artifacts", "forecasting")
     (ingest,) = glob.glob(os.path.join(root, "ingest", "*", "examples"))
-    spec = raw_feature_spec({"window_size": 12, "horizon": 1, "seasonal_period": None})
+    spec = raw_feature_spec(ForecastingSettings(window_size=12))
     windows = tfrecords.load_split(ingest, "eval", spec)["window"]
     evaluations = sorted(glob.glob(os.path.join(root, "evaluate", "*", "evaluation")),
                          key=os.path.getmtime)
@@ -150,13 +151,14 @@ def test_rest_status_and_metadata_and_grpc_metadata(first, servers):
     assert [d.size for d in window.tensor_shape.dim] == [-1, 12]
 
 
-def test_registry_entry_is_an_mlflow_model_matching_serving_default(first, workdir):
+def test_registry_entry_is_an_mlflow_model_matching_serving_default(first, workdir,
+                                                                   mlflow_store):
     import mlflow
     import tensorflow as tf
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{workdir}/mlflow.db"
-    mlflow.set_tracking_uri(uri)
+    mlflow_store(uri)
     windows, _ = evaluated(first)
     model = mlflow.pyfunc.load_model("models:/forecasting@champion")
     schema = model.metadata.signature
