@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import tensorflow as tf
 
 from tfpipe.task import Task
@@ -34,6 +35,18 @@ def transform_function(tft_output: Any) -> tuple[Callable[[dict], dict], Any]:
     return transform, layer._saved_model_loader_tracked_dict
 
 
+def tf_variables(keras_model: Any) -> list[Any]:
+    """The tf.Variables behind a Keras 3 model's variables.
+
+    Tracking the Keras variables themselves saves each twice: the graph the signatures read
+    and a second, checkpointed copy. Eager loading maps one onto the other, but a graph-mode
+    load (TF Serving's SavedModelBundle) restores only the copy and fails with "Could not find
+    variable". Keras' own ExportArchive tracks `variable.value` for the same reason.
+    """
+    return [getattr(v, "value", v) if isinstance(v, keras.Variable) else v
+            for v in keras_model.variables]
+
+
 @dataclass(frozen=True)
 class ServingParts:
     """What signatures are built from: the trained Keras model and the transform function."""
@@ -50,7 +63,7 @@ def build_serving_module(hooks: Task, keras_model: Any, tft_output: Any,
     serving = tf.Module()
     # The variables, not the Keras model: tracking the model makes tf.saved_model.save also
     # trace and store the train and test step functions that fit compiled.
-    serving.model_variables = list(keras_model.variables)
+    serving.model_variables = tf_variables(keras_model)
     serving.transform_resources = transform_resources
     input_spec = hooks.serving_input_spec(params)
     raw_spec = hooks.raw_feature_spec(params)

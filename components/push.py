@@ -4,12 +4,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from tfpipe.artifacts import Examples, Model, ModelEvaluation, PushedModel
 from tfpipe.component import Input, Output, Parameter, Report, component
+from tfpipe.components.serving_labels import PUSH_MARKER
 from tfpipe.components.versions import model_base, pushed_versions
 from tfpipe.context import RunContext
 from tfpipe.errors import TfpipeError
@@ -19,15 +22,22 @@ from tfpipe.registry import load_task
 from tfpipe.task import Task
 
 STAGING_PREFIX = ".staging-"
-# Written inside each version (TF Serving ignores assets.extra/) so a push interrupted after
-# its rename is recognised on the next run instead of being pushed twice.
-PUSH_MARKER = os.path.join("assets.extra", "tfpipe_push.json")
 # Files train writes beside the SavedModel for people, not for TF Serving.
 TRAINING_REPORT_FILES = ("history.json", "learning_curves.png")
 
 
 class PushRefused(TfpipeError):
     """The model failed validation and was not pushed."""
+
+
+@dataclass(frozen=True)
+class ServingCheck:
+    """What the serving check sent and got back, and the signature's TensorSpecs."""
+
+    inputs: dict[str, np.ndarray]
+    outputs: dict[str, np.ndarray]
+    input_specs: dict[str, Any]
+    output_specs: dict[str, Any]
 
 
 @component(publishes=True)
@@ -41,14 +51,25 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
     record: dict[str, Any] = {"pushed": False, "model_name": model_name,
                               "model_key": model.key, "blessed": decision["blessed"]}
     if not decision["blessed"]:
+        from tfpipe.components.serving_config import write_models_config
+
         context.log(f"not pushed: {decision['reason']}")
         record["reason"] = decision["reason"]
+        write_models_config(serving_dir)  # TF Serving can start on a serving dir from day one
     else:
-        validate_serving(load_task(task), model.uri, examples.uri, params)
-        version, path = publish(model.uri, model_base(serving_dir, model_name), model.key)
-        context.log(f"pushed version {version} to {path}")
+        from tfpipe.components import push_serving
+
+        checked = validate_serving(load_task(task), model.uri, examples.uri, params)
+        version, path = publish(
+            model.uri, model_base(serving_dir, model_name), model.key,
+            record=push_serving.version_record(decision, context.pipeline),
+            prepare=push_serving.version_extras(model_name, checked, params))
         pause_point("push:published")
-        record.update(pushed=True, version=version, serving_path=path)
+        labels = push_serving.serve_pushed(serving_dir, model_name, version, params)
+        push_serving.write_model_io(pushed_model.uri, checked)
+        context.log(f"pushed version {version} to {path} (labels: {labels})")
+        record.update(pushed=True, version=version, serving_path=path, labels=labels,
+                      metrics=decision.get("candidate", {}), reason=decision["reason"])
     with open(pushed_model.path("push.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
     return Report(metrics={"pushed_version": record.get("version", 0)},
@@ -56,7 +77,7 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
 
 
 def validate_serving(hooks: Task, model_dir: str, examples_dir: str,
-                     params: dict[str, Any]) -> None:
+                     params: dict[str, Any]) -> ServingCheck:
     """Load the SavedModel and call serving_default on eval examples; raise when it fails."""
     from tfpipe.components import tfrecords
     from tfpipe.components.scoring import call_batched, load_signature
@@ -65,7 +86,8 @@ def validate_serving(hooks: Task, model_dir: str, examples_dir: str,
         raw = tfrecords.load_split(examples_dir, "eval", hooks.raw_feature_spec(params))
         count = params["push_validation_examples"]
         inputs = {k: v[:count] for k, v in hooks.eval_inputs(raw).items()}
-        outputs = call_batched(load_signature(model_dir), inputs)
+        signature = load_signature(model_dir)
+        outputs = call_batched(signature, inputs)
     except Exception as error:
         raise PushRefused(f"model {model_dir} failed its serving check: {error}") from error
     predictions = np.asarray(hooks.eval_predictions(outputs))
@@ -75,6 +97,9 @@ def validate_serving(hooks: Task, model_dir: str, examples_dir: str,
                           f"predictions for {expected} examples")
     if predictions.dtype.kind == "f" and not np.all(np.isfinite(predictions)):
         raise PushRefused(f"model {model_dir}: serving_default returned non-finite values")
+    return ServingCheck(inputs=inputs, outputs=outputs,
+                        input_specs=dict(signature.structured_input_signature[1]),
+                        output_specs=dict(signature.structured_outputs))
 
 
 def version_of_model(base: str, model_key: str) -> int | None:
@@ -90,8 +115,10 @@ def version_of_model(base: str, model_key: str) -> int | None:
     return None
 
 
-def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
-    """Copy under a non-numeric temp name beside the versions, then rename to max+1."""
+def publish(model_dir: str, base: str, model_key: str, record: dict[str, Any] | None = None,
+            prepare: Callable[[str], None] | None = None) -> tuple[int, str]:
+    """Copy under a non-numeric temp name beside the versions, then rename to max+1.
+    `record` joins the push marker; `prepare` adds files to the copy before the rename."""
     os.makedirs(base, exist_ok=True)
     already = version_of_model(base, model_key)
     if already is not None:
@@ -100,8 +127,11 @@ def publish(model_dir: str, base: str, model_key: str) -> tuple[int, str]:
     staging = os.path.join(base, staging_name(STAGING_PREFIX, model_key))
     shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(*TRAINING_REPORT_FILES))
     os.makedirs(os.path.join(staging, os.path.dirname(PUSH_MARKER)), exist_ok=True)
+    # The marker lets a push interrupted after its rename be recognised on the next run.
     with open(os.path.join(staging, PUSH_MARKER), "w", encoding="utf-8") as handle:
-        json.dump({"model_key": model_key}, handle)
+        json.dump({**(record or {}), "model_key": model_key}, handle, indent=2, default=float)
+    if prepare is not None:
+        prepare(staging)
     pause_point("push:staged")
     while True:
         version = (pushed_versions(base) or [0])[-1] + 1

@@ -49,6 +49,7 @@ def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,
         "evaluation": evaluate_node.out("evaluation")},
         params={"task": task, "model_name": config["model_name"],
                 "serving_dir": paths.serving,
-                "params": pick(config, groups["evaluate"] + ("push_validation_examples",))})
+                "params": pick(config, groups["evaluate"] + (
+                    "push_validation_examples", "warmup_requests", "serving_canary"))})
     return Pipeline(name=name, task=task, config=config,
                     nodes=[ingest_node, transform_node, train_node, evaluate_node, push_node])

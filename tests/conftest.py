@@ -115,3 +115,20 @@ class Services:
 def services() -> Services:
     """poll_until and stop_service, for tests that start a server."""
     return Services()
+
+
+@pytest.fixture
+def mlflow_store(monkeypatch) -> Callable[[str], None]:
+    """Point MLflow's `models:/` URIs at one store for this test only (env var and the
+    process-wide URIs both restored afterwards, so later runs keep their own stores)."""
+
+    def use(uri: str) -> None:
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        monkeypatch.setattr(tracking_utils, "_tracking_uri", None)
+        monkeypatch.setattr(registry_utils, "_registry_uri", None)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+
+    return use

@@ -10,6 +10,7 @@ from typing import Any
 
 from tfpipe.errors import ComponentFailed, TfpipeError
 from tfpipe.registry import load_object, task_infos
+from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
 
 
@@ -92,9 +93,10 @@ def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
 
 
 def task_commands() -> dict[str, Command]:
-    """Sub-commands that task packages register (e.g. text generation's `generate`)."""
-    return {command.name: command for info in task_infos().values()
-            for command in info.commands}
+    """The serving sub-commands (models, rollback, promote, predict) and those that task
+    packages register (e.g. text generation's `generate`)."""
+    return {command.name: command for command in (
+        *SERVING_COMMANDS, *(c for info in task_infos().values() for c in info.commands))}
 
 
 

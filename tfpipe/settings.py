@@ -52,6 +52,10 @@ class Settings:
     champion_relative_tolerance: float = key(0.0, above=-1.0)
     champion_absolute_tolerance: float = 0.0
     push_validation_examples: int = key(16, at_least=1, at_most=100_000)
+    # TF Serving warmup requests (eval examples) written into each pushed version; TF Serving
+    # replays at most 1000.
+    warmup_requests: int = key(3, at_least=0, at_most=1000)
+    serving_canary: bool = False     # label new pushes `canary` beside `stable` (not served yet)
     seed: int = key(42, at_least=0, at_most=MAX_INT)
     schedule: str | None = key(None, parse=parse_schedule)  # orchestrator exports; None: on demand
 

@@ -128,7 +128,8 @@ class MlflowTracker:
             self._tag_blessing(blessing)
         summary = report.get("summary", {})
         if event.name == "push" and summary.get("pushed"):  # cached too: a killed run's
-            self.registered = self._register(child_id, summary)  # push may be unregistered
+            self.registered = self._register(child_id, summary,  # push may be unregistered
+                                             os.path.join(event.directory, "pushed_model"))
         self.client.set_terminated(child_id, "FINISHED")
 
     def finish(self, end: RunEnd) -> None:
@@ -167,27 +168,25 @@ class MlflowTracker:
         if decision.get("forced"):
             self.client.set_tag(self.run_id, "tfpipe.forced_blessing", decision["reason"])
 
-    def _register(self, run_id: str, summary: dict[str, Any]) -> dict[str, Any]:
-        """Copy the pushed SavedModel into the run and register it with alias champion, once
-        per serving version (runs hold the pipeline lock, so versions are made in order)."""
-        from mlflow.exceptions import MlflowException
+    def _register(self, run_id: str, summary: dict[str, Any], push_dir: str) -> dict[str, Any]:
+        """Log the pushed SavedModel as an MLflow pyfunc, register it, point the aliases at
+        the served versions and note the registry entry in the serving base path; once per
+        serving version (runs hold the pipeline lock, so versions are made in order)."""
+        from tfpipe.serving import mlflow_registry, state
 
         name = summary["model_name"]
         existing = self._registered_version(name, summary)
         if existing is not None:
             return {"name": name, "version": existing}
         pause_point("tracking:register")
-        self.client.log_artifacts(run_id, summary["serving_path"], "saved_model")
-        source = f"{self.client.get_run(run_id).info.artifact_uri}/saved_model"
-        try:
-            self.client.create_registered_model(name)
-        except MlflowException:
-            pass  # already registered
-        version = self.client.create_model_version(name, source, run_id=run_id, tags={
-            "serving_version": str(summary["version"]),
-            "serving_path": summary["serving_path"]})
-        self.client.set_registered_model_alias(name, "champion", version.version)
-        return {"name": name, "version": version.version}
+        registered = mlflow_registry.log_pushed_model(self.paths.tracking_uri, run_id, summary,
+                                                      push_dir)
+        labels = summary.get("labels") or {"stable": summary["version"]}
+        registered["aliases"] = mlflow_registry.point_aliases(self.client, summary["model_name"],
+                                                              labels)
+        state.record_registry(os.path.dirname(summary["serving_path"]), summary["version"], {
+            "parent_run_id": self.run_id, **registered})
+        return registered
 
     def _registered_version(self, name: str, summary: dict[str, Any]) -> Any:
         """The registry version already made for this serving version, if any."""

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
     parser.add_argument("--model-name", default="text_generation",
                         help="TF Serving model name (default text_generation)")
-    parser.add_argument("--model-dir", help="a SavedModel folder (default: latest pushed "
+    parser.add_argument("--model-dir", help="a SavedModel folder (default: the served "
                         "version under <workdir>/serving/<model-name>)")
 
 

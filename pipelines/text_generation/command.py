@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import os
 
-from tfpipe.components.versions import pushed_versions, version_dir
+from tfpipe.components.serving_labels import served_version
+from tfpipe.components.versions import version_dir
 from tfpipe.errors import InputError
 from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE
 
 
 def latest_version(base: str) -> str:
-    """The highest integer version folder under a TF Serving model base path."""
-    versions = pushed_versions(base)
-    if not versions:
+    """The served (`stable`) version folder under a TF Serving model base path."""
+    version = served_version(base)
+    if version is None:
         raise InputError(f"no pushed model under {base}; run `tfpipe run text-generation` "
                          "first (and check --workdir / --model-name)")
-    return version_dir(base, versions[-1])
+    return version_dir(base, version)
 
 
 def generate_text(model_dir: str, seed_text: str, words: int, temperature: float = 0.0,

@@ -33,3 +33,21 @@ def test_deleted_version_is_not_a_champion(tmp_path):
     record_push(root, base, "k2", 2, "m2")
     os.remove(os.path.join(base, "2", "saved_model.pb"))
     assert find_champion(root, "p", base, "m3")["version"] == 1
+
+
+
+def test_champion_is_the_served_version_after_a_rollback(tmp_path):
+    from tfpipe.components import serving_labels
+
+    root, base = str(tmp_path / "artifacts"), str(tmp_path / "serving" / "m")
+    for version in (1, 2):
+        record_push(root, base, f"k{version}", version, f"m{version}")
+        marker = os.path.join(base, str(version), serving_labels.PUSH_MARKER)
+        os.makedirs(os.path.dirname(marker))
+        with open(marker, "w") as handle:
+            handle.write('{"blessed": true}')
+        serving_labels.record_push(base, version, canary=False)
+    assert find_champion(root, "p", base, "m3")["version"] == 2
+    serving_labels.serve_version(base, 1, "rollback")
+    assert find_champion(root, "p", base, "m3")["version"] == 1  # not the highest folder
+    assert find_champion(root, "p", base, "m1")["version"] == 2  # a re-run of the served model

@@ -1,0 +1,86 @@
+"""`tfpipe models`, `rollback` and `promote` on a serving dir of fake versions: listings,
+one-line refusals, and a rollback that cannot reach MLflow saying what did happen."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tfpipe import cli
+from tfpipe.components import serving_labels as sl
+from tfpipe.serving import state as st
+
+
+def push(serving: str, model: str, version: int, blessed: bool | None = True,
+         canary: bool = False, mae: float = 1.0) -> None:
+    """A version folder as push leaves it (SavedModel file, push record) and its label."""
+    folder = os.path.join(serving, model, str(version))
+    os.makedirs(os.path.join(folder, "assets.extra"))
+    open(os.path.join(folder, "saved_model.pb"), "wb").close()
+    if blessed is not None:
+        with open(os.path.join(folder, sl.PUSH_MARKER), "w") as handle:
+            json.dump({"model_key": f"k{version}", "blessed": blessed, "metrics": {"mae": mae},
+                       "pushed_at": "2026-12-02T08:00:00Z", "pushed_by": "ana"}, handle)
+    sl.record_push(os.path.join(serving, model), version, canary)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def workdir(tmp_path) -> str:
+    serving = str(tmp_path / "serving")
+    push(serving, "forecasting", 1, mae=2.5)
+    push(serving, "forecasting", 2, blessed=False)
+    push(serving, "forecasting", 3, mae=2.0)
+    push(serving, "vision", 1, mae=0.5)
+    push(serving, "vision", 2, canary=True, mae=0.4)
+    return str(tmp_path)
+
+
+def test_models_lists_versions_labels_and_metrics(workdir, capsys):
+    code, out, _ = run(capsys, "models", "--workdir", workdir, "--json")
+    models = {m["model"]: m for m in json.loads(out)}
+    assert code == 0 and sorted(models) == ["forecasting", "vision"]
+    forecasting = {v["version"]: v for v in models["forecasting"]["versions"]}
+    assert forecasting[3]["labels"] == ["stable"] and forecasting[1]["labels"] == []
+    assert forecasting[1]["metrics"] == {"mae": 2.5} and forecasting[1]["pushed_by"] == "ana"
+    assert not forecasting[2]["blessed"]
+    assert models["vision"]["labels"] == {"stable": 1, "canary": 2}
+    code, out, _ = run(capsys, "models", "--workdir", workdir)
+    assert "canary" in out and "mae=0.4" in out
+
+
+def test_models_on_an_empty_workdir(tmp_path, capsys):
+    code, out, _ = run(capsys, "models", "--workdir", str(tmp_path))
+    assert code == 0 and out.strip() == "no pushed models"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["rollback", "forecasting", "--to", "7"], "model forecasting has no version 7"),
+    (["rollback", "forecasting", "--to", "2"], "version 2 cannot be served: it was not blessed"),
+    (["rollback", "../etc"], "model name '../etc': use 1-63 letters"),
+    (["rollback", "text"], "no pushed model 'text' under"),
+    (["promote", "forecasting"], "model forecasting has no canary version; pass --version N"),
+])
+def test_refusals_are_one_line_and_change_nothing(workdir, capsys, argv, message):
+    before = st.load_state(os.path.join(workdir, "serving", "forecasting"))
+    code, _, err = run(capsys, *argv, "--workdir", workdir)
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert st.load_state(os.path.join(workdir, "serving", "forecasting")) == before
+
+
+def test_rollback_without_a_registry_entry_rolls_serving_back_and_says_mlflow_did_not(
+        workdir, capsys):
+    code, _, err = run(capsys, "rollback", "forecasting", "--workdir", workdir)
+    assert code == 2 and err.count("\n") == 1
+    assert "forecasting now serves version 1, but MLflow at sqlite:///" in err
+    assert "no MLflow store at" in err and "re-run the command to retry" in err
+    assert not os.path.exists(os.path.join(workdir, "mlflow.db"))  # none made by the attempt
+    assert sl.served_labels(os.path.join(workdir, "serving", "forecasting")) == {"stable": 1}
+    with open(os.path.join(workdir, "serving", "models.config")) as handle:
+        assert 'key: "stable"\n      value: 1' in handle.read()

@@ -1,0 +1,1 @@
+"""Serving tools: TF Serving state, clients, stand-in servers and MLflow models."""
