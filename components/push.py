@@ -13,6 +13,7 @@ import numpy as np
 from tfpipe.artifacts import Examples, Model, ModelEvaluation, PushedModel
 from tfpipe.component import Input, Output, Parameter, Report, component
 from tfpipe.components.serving_labels import PUSH_MARKER
+from tfpipe.components.device_publish import publish_device_models
 from tfpipe.components.versions import model_base, pushed_versions
 from tfpipe.context import RunContext
 from tfpipe.errors import TfpipeError
@@ -70,6 +71,7 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
         context.log(f"pushed version {version} to {path} (labels: {labels})")
         record.update(pushed=True, version=version, serving_path=path, labels=labels,
                       metrics=decision.get("candidate", {}), reason=decision["reason"])
+        record["device_models"] = publish_device_models(evaluation.uri, path)
     with open(pushed_model.path("push.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
     return Report(metrics={"pushed_version": record.get("version", 0)},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tfpipe.components.device_export import device_export
 from tfpipe.components.evaluate import evaluate
 from tfpipe.components.ingest import ingest
 from tfpipe.components.push import push
@@ -19,6 +20,8 @@ from tfpipe.task import TaskInfo
 WARM_IMPORTS: dict[str, tuple[str, ...]] = {
     "ingest": ("apache_beam", "tensorflow", "keras", "tensorflow_transform.beam",
                "tfx_bsl.public.tfxio")}
+# Config keys of the device export besides evaluate's (which read the eval split and metric).
+DEVICE_EXPORT_KEYS = ("exports", "export_tolerance", "export_calibration_examples", "seed")
 
 
 def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,
@@ -44,12 +47,20 @@ def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,
         "model": train_node.out("model")},
         params={"task": task, "params": pick(config, groups["evaluate"]),
                 "champion": champion_resolver(name, serving_base, candidate_node="train")})
+    nodes = [ingest_node, transform_node, train_node, evaluate_node]
+    evaluation = evaluate_node.out("evaluation")
+    if config.get("exports"):
+        nodes.append(Node(device_export, inputs={
+            "examples": ingest_node.out("examples"), "model": train_node.out("model"),
+            "transform_graph": transform_node.out("transform_graph"),
+            "evaluation": evaluation}, params={"task": task, "params": pick(
+                config, groups["evaluate"] + DEVICE_EXPORT_KEYS)}))
+        evaluation = nodes[-1].out("device_evaluation")  # blessing.json plus the variants
     push_node = Node(push, inputs={
         "examples": ingest_node.out("examples"), "model": train_node.out("model"),
-        "evaluation": evaluate_node.out("evaluation")},
+        "evaluation": evaluation},
         params={"task": task, "model_name": config["model_name"],
                 "serving_dir": paths.serving,
                 "params": pick(config, groups["evaluate"] + (
                     "push_validation_examples", "warmup_requests", "serving_canary"))})
-    return Pipeline(name=name, task=task, config=config,
-                    nodes=[ingest_node, transform_node, train_node, evaluate_node, push_node])
+    return Pipeline(name=name, task=task, config=config, nodes=[*nodes, push_node])

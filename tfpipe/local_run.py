@@ -172,6 +172,8 @@ def summarize(state: Any, tracker: Any, seconds: float) -> dict[str, Any]:
     """The JSON line of DESIGN.md's CLI contract."""
     evaluation = state.outcomes["evaluate"].record.report.get("summary", {})
     push = state.outcomes["push"].record.report.get("summary", {})
+    devices = state.outcomes.get("device_export")
+    device_summary = devices.record.report.get("summary", {}) if devices else {}
     return {
         "run_id": tracker.run_id,
         "task": state.pipeline.task,
@@ -181,6 +183,10 @@ def summarize(state: Any, tracker: Any, seconds: float) -> dict[str, Any]:
         "pushed_version": push.get("version") if push.get("pushed") else None,
         "serving_path": push.get("serving_path") if push.get("pushed") else None,
         "registered_model": tracker.registered,
+        **({"device_exports": {
+            name: {**row, "published": name in push.get("device_models", [])}
+            for name, row in device_summary.get("device_exports", {}).items()}}
+           if devices else {}),
         "cached": [name for name, o in state.outcomes.items() if o.cached],
         "ran": {name: o.reason for name, o in state.outcomes.items() if not o.cached},
         "seconds": {**{name: round(o.seconds, 3) for name, o in state.outcomes.items()},

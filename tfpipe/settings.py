@@ -27,6 +27,9 @@ MAX_INT = 2**31 - 1
 
 S = TypeVar("S", bound="Settings")
 
+# Device model variants the `exports` key may list (components/tflite.py converts each).
+DEVICE_VARIANTS = ("tflite_float32", "tflite_float16", "tflite_dynamic_int8", "tflite_int8")
+
 
 def key(default: Any, *, at_least: float | None = None, at_most: float | None = None,
         above: float | None = None, below: float | None = None,
@@ -58,6 +61,12 @@ class Settings:
     serving_canary: bool = False     # label new pushes `canary` beside `stable` (not served yet)
     seed: int = key(42, at_least=0, at_most=MAX_INT)
     schedule: str | None = key(None, parse=parse_schedule)  # orchestrator exports; None: on demand
+    # Device models converted after evaluate (e.g. tflite_float16,tflite_int8); none: no step.
+    exports: tuple[str, ...] = key((), choices=DEVICE_VARIANTS)
+    # A device model whose primary metric is worse than the SavedModel's by more than this
+    # fraction of it is not published.
+    export_tolerance: float = key(0.01, at_least=0.0, below=1.0)
+    export_calibration_examples: int = key(200, at_least=1, at_most=100_000)  # full int8
 
     def check(self) -> None:
         """Rules across keys (a subclass extends it); raise InputError naming the keys."""
@@ -182,9 +191,13 @@ def _check_key(name: str, value: Any, rules: Mapping[str, Any]) -> None:
         return
     if rules.get("name") and not NAME_PATTERN.fullmatch(str(value)):
         raise InputError(f"config {name}={value!r}: use {NAME_RULE}")
-    if rules.get("choices") is not None and value not in rules["choices"]:
-        choices = ", ".join(repr(c) for c in rules["choices"])
-        raise InputError(f"config {name}={value!r}: choose one of {choices}")
+    choices = rules.get("choices")
+    if choices is not None:
+        listed = ", ".join(repr(c) for c in choices)
+        for item in value if isinstance(value, tuple) else (value,):
+            if item not in choices:
+                shown = f"{name}={value!r}" if item is value else f"{name} item {item!r}"
+                raise InputError(f"config {shown}: choose one of {listed}")
     numbers = value if isinstance(value, tuple) else (value,)
     for number in (n for n in numbers if isinstance(n, (int, float))
                    and not isinstance(n, bool)):

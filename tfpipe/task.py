@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar, cast
 
 from tfpipe import settings as settings_module
+from tfpipe.device import DeviceSpec
 from tfpipe.settings import Settings
 
 Params = dict[str, Any]
@@ -179,6 +180,16 @@ class Task(ABC, Generic[S]):
               directory: str) -> list[str]:
         """Write evaluation PNGs into directory; return their file names."""
         return []
+
+    # ---- device_export (only when the config lists `exports`) ----
+
+    def device_spec(self, tft_output: Any, params: Params) -> DeviceSpec | None:
+        """The device model's inputs, outputs and files (None: this task has no device model).
+
+        Called before the trained Keras model is loaded: import the modules registering its
+        custom layers here.
+        """
+        return None
 
 
 def required_hooks() -> list[str]:

@@ -122,6 +122,12 @@ class ForecastingTask(Task[ForecastingSettings]):
         return [relative_to_baseline("mae", candidate["mae"], baselines,
                                      self.settings(params).margin)]
 
+    def device_spec(self, tft_output: Any, params: dict[str, Any]) -> Any:
+        """The window in original units -> the forecast (scaling folded in)."""
+        from tfpipe.pipelines.forecasting.device import device_spec
+
+        return device_spec(self.settings(params))
+
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """Forecast against actuals over the eval range."""
         return [charts.forecast_vs_actual(raw, predictions, directory)]

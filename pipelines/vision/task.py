@@ -173,6 +173,13 @@ class VisionTask(Task[VisionSettings]):
         settings = self.settings(params)
         return accuracy_checks(candidate, baselines, settings.margin, settings.min_accuracy)
 
+    def device_spec(self, tft_output: Any, params: dict[str, Any]) -> Any:
+        """float32 pixels (the transform's scaling folded in) -> class probabilities."""
+        from tfpipe.pipelines.vision.device import device_spec
+
+        names = self.serving_constants(tft_output, params)[CLASS_NAMES]
+        return device_spec(*_shape(params), names)
+
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """Confusion matrices of the candidate (and the champion, when scored)."""
         labels = self.eval_labels(raw)
