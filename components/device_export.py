@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from typing import Any
 
 from tfpipe.artifacts import Examples, Model, ModelEvaluation, TransformGraph
@@ -44,7 +43,7 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
         raise InputError(f"config exports: task {task} has no device model; remove exports")
     keras_model = keras.saving.load_model(os.path.join(model.uri, KERAS_MODEL_FILE),
                                           compile=False)
-    function = tflite.frozen_function(device_function(hooks, spec, keras_model, tft_output))
+    function = tflite.freeze(device_function(hooks, spec, keras_model, tft_output))
     with open(evaluation.path("blessing.json"), encoding="utf-8") as handle:
         decision = json.load(handle)
     spec_params = hooks.raw_feature_spec(params)
@@ -52,36 +51,46 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
     labels = hooks.eval_labels(raw_eval)
     eval_inputs = spec.eval_inputs(raw_eval)
     train_inputs = spec.eval_inputs(tfrecords.load_split(examples.uri, "train", spec_params))
-    representative = tflite.representative_examples(
-        train_inputs, settings.export_calibration_examples, settings.seed, spec.inputs)
+    scratch = context.scratch_dir("device_export")
+    saved_model = tflite.save_for_conversion(function, os.path.join(scratch, "device_saved_model"))
+    representative = tflite.write_representative(
+        train_inputs, settings.export_calibration_examples, settings.seed, spec.inputs,
+        os.path.join(scratch, "representative.npz"))
     metric = hooks.info.primary_metric
     saved_value = float(decision["candidate"][metric])
     folder = device_evaluation.path(DEVICE_DIR)
     os.makedirs(folder)
     rows = []
+    io: dict[str, Any] = {}
     for variant in dict.fromkeys(settings.exports):  # listed order, once each
         context.log(f"converting {variant}")
-        started = time.perf_counter()
-        flatbuffer = tflite.convert(function, variant, representative)
-        seconds = time.perf_counter() - started
+        path = os.path.join(folder, f"{variant}.tflite")  # push publishes passing ones only
+        try:
+            seconds = tflite.convert_isolated(saved_model, variant, representative, path)
+        except tflite.ConversionFailed as error:
+            context.log(f"{variant}: not converted: {error}")
+            rows.append(failed_row(variant, metric, str(error)))
+            continue
+        with open(path, "rb") as handle:
+            flatbuffer = handle.read()
         outputs, latency = tflite.run_per_example(flatbuffer, eval_inputs, spec.inputs)
         value = float(hooks.metrics(labels, spec.eval_predictions(outputs))[metric])
         row = variant_row(variant, len(flatbuffer), metric, value, saved_value,
                           settings.export_tolerance, seconds, latency)
-        with open(os.path.join(folder, row["file"]), "wb") as handle:  # push picks passed
-            handle.write(flatbuffer)
+        io = io or tflite.signature_io(flatbuffer)
         context.log(f"{variant}: {len(flatbuffer)} bytes, {metric} {value:.6g} "
                     f"(SavedModel {saved_value:.6g}), {latency * 1e3:.3f} ms/example; "
                     f"{'passed' if row['passed'] else 'refused'}")
         rows.append(row)
-    write_device_files(folder, spec.description, spec.files, metric)
+    if io:
+        write_device_files(folder, described(spec.description, io), spec.files, metric)
     table = {"metric": metric, "saved_model_value": saved_value,
              "tolerance": settings.export_tolerance, "eval_examples": int(len(labels)),
              "blessed": decision["blessed"], "variants": rows}
     shutil.copy(evaluation.path("blessing.json"), device_evaluation.path("blessing.json"))
     with open(device_evaluation.path(EXPORTS_FILE), "w", encoding="utf-8") as handle:
         json.dump(table, handle, indent=2)
-    return Report(metrics=report_metrics(rows), params={"exports": ",".join(settings.exports)},
+    return Report(metrics=report_metrics(rows, metric), params={"exports": ",".join(settings.exports)},
                   plots=[f"device_evaluation/{EXPORTS_FILE}"], summary={"device_exports": summary_rows(rows)})
 
 
@@ -90,17 +99,29 @@ def device_function(hooks: Task, spec: Any, keras_model: Any, tft_output: Any) -
     import tensorflow as tf
 
     from tfpipe.components.export import transform_function
+    from tfpipe.components.tflite import frozen_preprocessing
 
-    transform, _ = transform_function(tft_output)
     names = sorted(spec.inputs)
+    # One example per call, as an app runs it; a static batch also lets recurrent layers'
+    # tensor lists lower to TFLite's built-in ops.
+    signature = [tf.TensorSpec([1, *spec.inputs[name].shape[1:]], spec.inputs[name].dtype,
+                               name=name) for name in names]
+    preprocess = None
+    if spec.raw_features is not None:
+        transform, _ = transform_function(tft_output)
+
+        def raw_to_transformed(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
+            return transform(spec.raw_features(dict(zip(names, tensors))))
+
+        preprocess = frozen_preprocessing(tf.function(
+            raw_to_transformed, input_signature=signature, autograph=False)
+            .get_concrete_function())
 
     def device(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
-        inputs = dict(zip(names, tensors))
-        transformed = transform(spec.raw_features(inputs)) if spec.raw_features else inputs
+        transformed = preprocess(*tensors) if preprocess else dict(zip(names, tensors))
         predictions = keras_model(hooks.model_inputs(transformed), training=False)
         return spec.outputs(predictions, transformed)
 
-    signature = [spec.inputs[name] for name in names]
     return tf.function(device, input_signature=signature, autograph=False) \
         .get_concrete_function()
 
@@ -118,6 +139,24 @@ def variant_row(variant: str, size: int, metric: str, value: float, saved_value:
             "conversion_seconds": seconds, "latency_ms_per_example": latency * 1e3}
 
 
+def described(description: dict[str, Any], io: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The task's description with each input's and output's dtype and shape from the model."""
+    merged = dict(description)
+    for side in ("inputs", "outputs"):
+        merged[side] = {name: {**io[side][name], **description.get(side, {}).get(name, {})}
+                        for name in io[side]}
+    return merged
+
+
+def failed_row(variant: str, metric: str, error: str) -> dict[str, Any]:
+    """The exports.json row of a variant the converter could not produce."""
+    from tfpipe.components.tflite import VARIANT_NOTES
+
+    return {"variant": variant, "file": None, "what": VARIANT_NOTES[variant], "size_bytes": None,
+            metric: None, "difference": None, "threshold": None, "passed": False,
+            "error": error, "conversion_seconds": None, "latency_ms_per_example": None}
+
+
 def write_device_files(folder: str, description: dict[str, Any], files: dict[str, str],
                        metric: str) -> None:
     """The input/output description and the task's files (labels, vocabulary) beside the models."""
@@ -126,21 +165,23 @@ def write_device_files(folder: str, description: dict[str, Any], files: dict[str
             handle.write(text)
     with open(os.path.join(folder, DESCRIPTION_FILE), "w", encoding="utf-8") as handle:
         json.dump({**description, "files": sorted(files), "metric": metric,
-                   "runtime": "TensorFlow Lite / LiteRT: one signature, serving_default; "
-                              "the batch dimension is resizable (default 1)"},
+                   "runtime": "TensorFlow Lite / LiteRT: one signature, serving_default, "
+                              "one example per call (batch dimension 1)"},
                   handle, indent=2)
 
 
-def report_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """MLflow metrics: one group per variant."""
+def report_metrics(rows: list[dict[str, Any]], metric: str) -> dict[str, float]:
+    """MLflow metrics: one group per variant (a variant that failed to convert: passed 0)."""
     metrics: dict[str, float] = {}
     for row in rows:
         name = row["variant"]
-        metric = next(k for k in row if k not in _ROW_KEYS)
-        metrics.update({f"{name}_size_bytes": row["size_bytes"], f"{name}_{metric}": row[metric],
-                        f"{name}_difference": row["difference"],
-                        f"{name}_latency_ms": row["latency_ms_per_example"],
-                        f"{name}_passed": float(row["passed"])})
+        metrics[f"{name}_passed"] = float(row["passed"])
+        if row["size_bytes"] is not None:
+            metrics.update({f"{name}_size_bytes": row["size_bytes"],
+                            f"{name}_{metric}": row[metric],
+                            f"{name}_difference": row["difference"],
+                            f"{name}_latency_ms": row["latency_ms_per_example"],
+                            f"{name}_conversion_seconds": row["conversion_seconds"]})
     return metrics
 
 
@@ -149,7 +190,3 @@ def summary_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {row["variant"]: {k: v for k, v in row.items()
                              if k not in ("variant", "file", "what", "threshold")}
             for row in rows}
-
-
-_ROW_KEYS = {"variant", "file", "what", "size_bytes", "difference", "threshold", "passed",
-             "conversion_seconds", "latency_ms_per_example"}

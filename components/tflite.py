@@ -3,7 +3,7 @@ in ai-edge-litert's interpreter."""
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -20,13 +20,18 @@ VARIANT_NOTES = {
 assert set(VARIANT_NOTES) == set(DEVICE_VARIANTS)
 
 
-def frozen_function(function: Any) -> Any:
-    """A concrete function frozen to constants and pruned to what its outputs compute.
+# Ops that need tf.Transform's lookup tables, which TFLite's built-in ops cannot run.
+TABLE_OPS = {"LookupTableFindV2", "LookupTableSizeV2", "HashTableV2",
+             "MutableHashTableV2", "InitializeTableFromTextFileV2", "InitializeTableV2"}
+
+
+def frozen_preprocessing(function: Any) -> Any:
+    """The transform part of the device function, frozen and pruned to the outputs TFLite runs.
 
     tf.Transform's graph also computes features the device does not feed (e.g. the label
-    lookup); its control dependencies would keep those ops, and their table resources, in
-    the graph. Freezing inlines every call, and dropping control edges (there are no
-    variables or side effects left to order) lets pruning remove them.
+    lookup) and orders them by control edges through NoOps; freezing inlines every call, and
+    dropping those edges lets pruning keep only the outputs that need no lookup table.
+    Returns a function of the same inputs with those outputs (a dict).
     """
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import (
@@ -34,12 +39,18 @@ def frozen_function(function: Any) -> Any:
 
     frozen = convert_variables_to_constants_v2(function, aggressive_inlining=True)
     graph_def = frozen.graph.as_graph_def()
+    no_ops = {node.name for node in graph_def.node if node.op == "NoOp"}
     for node in graph_def.node:
-        data_inputs = [name for name in node.input if not name.startswith("^")]
+        kept = [name for name in node.input if name.lstrip("^") not in no_ops]
         del node.input[:]
-        node.input.extend(data_inputs)
+        node.input.extend(kept)
     names = sorted(function.structured_outputs)  # flattened outputs follow sorted keys
-    outputs = dict(zip(names, (t.name for t in frozen.outputs)))
+    outputs = {}
+    for name, tensor in zip(names, frozen.outputs):
+        needed = tf.compat.v1.graph_util.extract_sub_graph(graph_def, [tensor.op.name])
+        if not any(node.op in TABLE_OPS or node.attr["dtype"].type == tf.resource
+                   for node in needed.node):
+            outputs[name] = tensor.name
     graph_def = tf.compat.v1.graph_util.extract_sub_graph(
         graph_def, [name.split(":")[0] for name in outputs.values()])
     arguments = len(tf.nest.flatten(function.structured_input_signature))
@@ -51,16 +62,43 @@ def frozen_function(function: Any) -> Any:
                          fetches={k: graph.get_tensor_by_name(v) for k, v in outputs.items()})
 
 
-def convert(function: Any, variant: str,
-            representative: Callable[[], Iterator[list[np.ndarray]]] | None = None) -> bytes:
-    """The .tflite flatbuffer of one variant of a frozen function."""
+def freeze(function: Any) -> Any:
+    """Variables as constants, also inside loop bodies (the converter leaves those as resource
+    variables that nothing initializes on the device)."""
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2)
+
+    frozen = convert_variables_to_constants_v2(function)
+    names = sorted(function.structured_outputs)  # flattened outputs follow sorted keys
+    arguments = tf.nest.flatten(function.structured_input_signature)
+
+    def named(*tensors: Any) -> dict[str, Any]:
+        return dict(zip(names, tf.nest.flatten(frozen(*tensors))))
+
+    return tf.function(named, input_signature=arguments, autograph=False) \
+        .get_concrete_function()
+
+
+class ConversionFailed(RuntimeError):
+    """The converter failed (or crashed) on one variant."""
+
+
+def save_for_conversion(function: Any, directory: str) -> str:
+    """The frozen device function as a SavedModel with one serving_default signature."""
+    import tensorflow as tf
+
+    tf.saved_model.save(tf.Module(), directory, signatures={"serving_default": function})
+    return directory
+
+
+def convert(saved_model: str, variant: str, representative: str | None = None) -> bytes:
+    """The .tflite flatbuffer of one variant; `representative` is a .npz of example inputs."""
     import tensorflow as tf
 
     if variant not in VARIANT_NOTES:
         raise ValueError(f"unknown device variant {variant!r}")
-    # With a trackable object the converter goes through a SavedModel and names the
-    # signature's inputs and outputs; the frozen function holds no variables to track.
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], tf.Module())
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
     if variant != "tflite_float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if variant == "tflite_float16":
@@ -68,8 +106,35 @@ def convert(function: Any, variant: str,
     if variant == "tflite_int8":
         if representative is None:
             raise ValueError("tflite_int8 needs representative examples")
-        converter.representative_dataset = representative
+        with np.load(representative) as data:
+            arrays = {name: data[name] for name in data.files}
+        count = len(next(iter(arrays.values())))
+
+        def examples() -> Iterator[dict[str, np.ndarray]]:
+            for row in range(count):
+                yield {name: values[row:row + 1] for name, values in arrays.items()}
+
+        converter.representative_dataset = examples
     return bytes(converter.convert())
+
+
+def convert_isolated(saved_model: str, variant: str, representative: str | None,
+                     output: str) -> float:
+    """Run `convert` in a child interpreter, so a converter crash (full int8 calibration of
+    recurrent layers segfaults in TF 2.21) fails one variant, not the run; returns seconds."""
+    import subprocess
+    import sys
+
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "tfpipe.components.tflite", saved_model, variant,
+               representative or "", output]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        cause = (f"converter crashed (signal {-result.returncode})" if result.returncode < 0
+                 else (lines[-1] if lines else f"exit status {result.returncode}"))
+        raise ConversionFailed(f"{variant}: {cause}")
+    return time.perf_counter() - started
 
 
 def interpreter(model: bytes) -> Any:
@@ -77,6 +142,18 @@ def interpreter(model: bytes) -> Any:
     from ai_edge_litert.interpreter import Interpreter
 
     return Interpreter(model_content=model, num_threads=1)
+
+
+def signature_io(model: bytes) -> dict[str, dict[str, Any]]:
+    """dtype and shape of each input and output of the model's signature."""
+    runner = interpreter(model).get_signature_runner()
+
+    def describe(details: dict[str, Any]) -> dict[str, Any]:
+        return {name: {"dtype": np.dtype(d["dtype"]).name, "shape": [int(n) for n in d["shape"]]}
+                for name, d in details.items()}
+
+    return {"inputs": describe(runner.get_input_details()),
+            "outputs": describe(runner.get_output_details())}
 
 
 def run_per_example(model: bytes, inputs: dict[str, np.ndarray],
@@ -100,16 +177,26 @@ def run_per_example(model: bytes, inputs: dict[str, np.ndarray],
             elapsed / count)
 
 
-def representative_examples(inputs: dict[str, np.ndarray], count: int, seed: int,
-                            specs: dict[str, Any]) -> Callable[[], Iterator[list[np.ndarray]]]:
-    """A representative dataset: up to `count` seeded examples, one per call, in input order."""
+def write_representative(inputs: dict[str, np.ndarray], count: int, seed: int,
+                         specs: dict[str, Any], path: str) -> str:
+    """Up to `count` seeded examples of the device inputs as a .npz, for full int8."""
     total = len(next(iter(inputs.values())))
-    rows = np.random.default_rng(seed).permutation(total)[:count]
-    names = sorted(inputs)  # from_concrete_functions orders inputs by the function's args
+    rows = np.sort(np.random.default_rng(seed).permutation(total)[:count])
+    np.savez(path, **{name: np.asarray(values[rows], dtype=specs[name].dtype.as_numpy_dtype)
+                      for name, values in inputs.items()})
+    return path
 
-    def generate() -> Iterator[list[np.ndarray]]:
-        for row in rows:
-            yield [np.asarray(inputs[name][row:row + 1],
-                              dtype=specs[name].dtype.as_numpy_dtype) for name in names]
 
-    return generate
+def main(argv: list[str]) -> int:
+    """`python -m tfpipe.components.tflite SAVED_MODEL VARIANT REPRESENTATIVE|'' OUTPUT`."""
+    saved_model, variant, representative, output = argv
+    flatbuffer = convert(saved_model, variant, representative or None)
+    with open(output, "wb") as handle:
+        handle.write(flatbuffer)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

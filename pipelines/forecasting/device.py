@@ -21,9 +21,7 @@ def device_spec(settings: ForecastingSettings) -> DeviceSpec:
         description={
             "task": "forecasting",
             "inputs": {"window": {
-                "dtype": "float32", "shape": [-1, settings.window_size],
                 "meaning": f"the last {settings.window_size} values of the series, oldest "
                            "first, in original units; the model does the scaling"}},
             "outputs": {"forecast": {
-                "dtype": "float32", "shape": [-1, settings.horizon],
                 "meaning": f"the next {settings.horizon} values, original units"}}})

@@ -40,12 +40,10 @@ def device_spec(image_size: tuple[int, int], channels: int,
         description={
             "task": "vision",
             "inputs": {PIXELS: {
-                "dtype": "float32", "shape": [-1, height, width, channels],
                 "meaning": f"pixel values 0..255, {height}x{width}, "
                            f"{'greyscale' if channels == 1 else 'RGB'}, row-major; resize "
                            "and convert the camera image first; the model does the scaling"}},
             "outputs": {OUTPUT_PROBABILITIES: {
-                "dtype": "float32", "shape": [-1, len(class_names)],
                 "meaning": f"probability per class, in the order of the lines of "
                            f"{LABELS_FILE}; the predicted class is the largest"}}},
         files={LABELS_FILE: "".join(f"{name}\n" for name in class_names)})
