@@ -64,8 +64,8 @@ class Settings:
     # Device models converted after evaluate (e.g. tflite_float16,tflite_int8); none: no step.
     exports: tuple[str, ...] = key((), choices=DEVICE_VARIANTS)
     # A device model whose primary metric is worse than the SavedModel's by more than this
-    # fraction of it is not published.
-    export_tolerance: float = key(0.01, at_least=0.0, below=1.0)
+    # fraction of it is not published (negative: it must be better).
+    export_tolerance: float = key(0.01, above=-1.0, below=1.0)
     export_calibration_examples: int = key(200, at_least=1, at_most=100_000)  # full int8
 
     def check(self) -> None:
