@@ -24,7 +24,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3", "mypy>=1.10"],
-        "lite": ["ai-edge-litert>=2.0"],
+        "lite": ["ai-edge-litert>=2.3"],  # device exports: the TFLite interpreter
         # Orchestrators: `tfpipe export airflow|kfp`; the DAG file and IR need only these.
         "airflow": ["apache-airflow>=3.3,<4", "apache-airflow-providers-docker>=4",
                     "apache-airflow-providers-cncf-kubernetes>=10"],

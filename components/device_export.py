@@ -16,11 +16,23 @@ from tfpipe.component import Input, Output, Parameter, Report, component
 from tfpipe.context import RunContext
 from tfpipe.errors import InputError
 from tfpipe.registry import load_task
+from tfpipe.settings import DEVICE_VARIANTS
 from tfpipe.task import Task
 
 EXPORTS_FILE = "exports.json"
 DESCRIPTION_FILE = "device_model.json"
 DEVICE_DIR = "device"
+# What each variant is, for exports.json and the README.
+VARIANT_NOTES = {
+    "tflite_float32": "TFLite, float32 weights and activations (no optimization)",
+    "tflite_float16": "TFLite, float16 weights, float32 activations",
+    "tflite_dynamic_int8": "TFLite, int8 weights, activations quantized on the fly "
+                           "(dynamic range)",
+    "tflite_int8": "TFLite, int8 weights and activations calibrated on train examples; "
+                   "float32 inputs and outputs; ops without an int8 kernel stay float",
+    "tfjs": "TensorFlow.js graph model (model.json and weight shards), float32",
+}
+assert set(VARIANT_NOTES) == set(DEVICE_VARIANTS)
 
 
 @component
@@ -32,7 +44,7 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
     import keras
     import tensorflow_transform as tft
 
-    from tfpipe.components import tfrecords, tflite
+    from tfpipe.components import tfjs, tfrecords, tflite
     from tfpipe.components.export import KERAS_MODEL_FILE
 
     hooks = load_task(task)
@@ -61,37 +73,70 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
     folder = device_evaluation.path(DEVICE_DIR)
     os.makedirs(folder)
     rows = []
-    io: dict[str, Any] = {}
     for variant in dict.fromkeys(settings.exports):  # listed order, once each
         context.log(f"converting {variant}")
-        path = os.path.join(folder, f"{variant}.tflite")  # push publishes passing ones only
         try:
-            seconds = tflite.convert_isolated(saved_model, variant, representative, path)
-        except tflite.ConversionFailed as error:
+            size, seconds, outputs, latency = produce(
+                variant, saved_model, representative, folder, eval_inputs, spec,
+                settings.tfjs_env, context.scratch_dir(f"run-{variant}"))
+        except (tflite.ConversionFailed, tfjs.TfjsFailed) as error:
             context.log(f"{variant}: not converted: {error}")
             rows.append(failed_row(variant, metric, str(error)))
             continue
-        with open(path, "rb") as handle:
-            flatbuffer = handle.read()
-        outputs, latency = tflite.run_per_example(flatbuffer, eval_inputs, spec.inputs)
         value = float(hooks.metrics(labels, spec.eval_predictions(outputs))[metric])
-        row = variant_row(variant, len(flatbuffer), metric, value, saved_value,
-                          settings.export_tolerance, seconds, latency)
-        io = io or tflite.signature_io(flatbuffer)
-        context.log(f"{variant}: {len(flatbuffer)} bytes, {metric} {value:.6g} "
+        row = variant_row(variant, size, metric, value, saved_value, settings.export_tolerance,
+                          seconds, latency)
+        context.log(f"{variant}: {size} bytes, {metric} {value:.6g} "
                     f"(SavedModel {saved_value:.6g}), {latency * 1e3:.3f} ms/example; "
                     f"{'passed' if row['passed'] else 'refused'}")
         rows.append(row)
-    if io:
-        write_device_files(folder, described(spec.description, io), spec.files, metric)
+    write_device_files(folder, described(spec.description, function_io(function)), spec.files,
+                       metric)
     table = {"metric": metric, "saved_model_value": saved_value,
              "tolerance": settings.export_tolerance, "eval_examples": int(len(labels)),
              "blessed": decision["blessed"], "variants": rows}
     shutil.copy(evaluation.path("blessing.json"), device_evaluation.path("blessing.json"))
     with open(device_evaluation.path(EXPORTS_FILE), "w", encoding="utf-8") as handle:
         json.dump(table, handle, indent=2)
-    return Report(metrics=report_metrics(rows, metric), params={"exports": ",".join(settings.exports)},
-                  plots=[f"device_evaluation/{EXPORTS_FILE}"], summary={"device_exports": summary_rows(rows)})
+    return Report(metrics=report_metrics(rows, metric),
+                  params={"exports": ",".join(settings.exports)},
+                  plots=[f"device_evaluation/{EXPORTS_FILE}"],
+                  summary={"device_exports": summary_rows(rows)})
+
+
+def produce(variant: str, saved_model: str, representative: str, folder: str,
+            inputs: dict[str, Any], spec: Any, tfjs_env: str,
+            work: str) -> tuple[int, float, dict[str, Any], float]:
+    """Convert one variant into folder and run it on the eval inputs: size in bytes,
+    conversion seconds, outputs, seconds per example."""
+    from tfpipe.components import tfjs, tflite
+
+    if variant == "tfjs":
+        path = os.path.join(folder, variant_file(variant))
+        seconds = tfjs.convert(tfjs_env, saved_model, path)
+        outputs, latency = tfjs.run_per_example(tfjs_env, path, inputs, work)
+        return tfjs.folder_size(path), seconds, outputs, latency
+    path = os.path.join(folder, variant_file(variant))  # push publishes passing ones only
+    seconds = tflite.convert_isolated(saved_model, variant, representative, path)
+    with open(path, "rb") as handle:
+        flatbuffer = handle.read()
+    outputs, latency = tflite.run_per_example(flatbuffer, inputs, spec.inputs)
+    return len(flatbuffer), seconds, outputs, latency
+
+
+def variant_file(variant: str) -> str:
+    """The file (TFLite) or folder (TF.js) of a variant inside the device folder."""
+    return variant if variant == "tfjs" else f"{variant}.tflite"
+
+
+def function_io(function: Any) -> dict[str, dict[str, Any]]:
+    """dtype and shape of each input and output of the frozen device function."""
+    import tensorflow as tf
+
+    return {"inputs": {spec.name: {"dtype": spec.dtype.name, "shape": spec.shape.as_list()}
+                       for spec in tf.nest.flatten(function.structured_input_signature)},
+            "outputs": {name: {"dtype": tensor.dtype.name, "shape": tensor.shape.as_list()}
+                        for name, tensor in function.structured_outputs.items()}}
 
 
 def device_function(hooks: Task, spec: Any, keras_model: Any, tft_output: Any) -> Any:
@@ -119,7 +164,8 @@ def device_function(hooks: Task, spec: Any, keras_model: Any, tft_output: Any) -
 
     def device(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
         transformed = preprocess(*tensors) if preprocess else dict(zip(names, tensors))
-        predictions = keras_model(hooks.model_inputs(transformed), training=False)
+        select = spec.model_inputs or hooks.model_inputs
+        predictions = keras_model(select(transformed), training=False)
         return spec.outputs(predictions, transformed)
 
     return tf.function(device, input_signature=signature, autograph=False) \
@@ -130,10 +176,9 @@ def variant_row(variant: str, size: int, metric: str, value: float, saved_value:
                 tolerance: float, seconds: float, latency: float) -> dict[str, Any]:
     """One exports.json row; passed when the metric is within tolerance of the SavedModel's."""
     from tfpipe.components.blessing import change_check
-    from tfpipe.components.tflite import VARIANT_NOTES
 
     check = change_check(metric, value, saved_value, tolerance, 0.0)
-    return {"variant": variant, "file": f"{variant}.tflite", "what": VARIANT_NOTES[variant],
+    return {"variant": variant, "file": variant_file(variant), "what": VARIANT_NOTES[variant],
             "size_bytes": size, metric: value, "difference": value - saved_value,
             "threshold": check.threshold, "passed": check.passed,
             "conversion_seconds": seconds, "latency_ms_per_example": latency * 1e3}
@@ -150,7 +195,6 @@ def described(description: dict[str, Any], io: dict[str, dict[str, Any]]) -> dic
 
 def failed_row(variant: str, metric: str, error: str) -> dict[str, Any]:
     """The exports.json row of a variant the converter could not produce."""
-    from tfpipe.components.tflite import VARIANT_NOTES
 
     return {"variant": variant, "file": None, "what": VARIANT_NOTES[variant], "size_bytes": None,
             metric: None, "difference": None, "threshold": None, "passed": False,

@@ -36,7 +36,10 @@ def publish_device_models(evaluation_dir: str, version_dir: str) -> list[str]:
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
     for name in [row["file"] for row in passed] + description["files"] + [DESCRIPTION_FILE]:
-        shutil.copy2(os.path.join(source, name), os.path.join(staging, name))
+        if os.path.isdir(os.path.join(source, name)):  # TF.js: model.json and weight shards
+            shutil.copytree(os.path.join(source, name), os.path.join(staging, name))
+        else:
+            shutil.copy2(os.path.join(source, name), os.path.join(staging, name))
     with open(os.path.join(staging, EXPORTS_FILE), "w", encoding="utf-8") as handle:
         json.dump(table, handle, indent=2)
     os.rename(staging, target)

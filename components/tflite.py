@@ -7,17 +7,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from tfpipe.settings import DEVICE_VARIANTS
-
-# What each variant does, for exports.json and the README.
-VARIANT_NOTES = {
-    "tflite_float32": "float32 weights and activations (no optimization)",
-    "tflite_float16": "float16 weights, float32 activations",
-    "tflite_dynamic_int8": "int8 weights, activations quantized on the fly (dynamic range)",
-    "tflite_int8": "int8 weights and activations calibrated on train examples; float32 "
-                   "inputs and outputs; ops without an int8 kernel stay float",
-}
-assert set(VARIANT_NOTES) == set(DEVICE_VARIANTS)
+TFLITE_VARIANTS = ("tflite_float32", "tflite_float16", "tflite_dynamic_int8", "tflite_int8")
 
 
 # Ops that need tf.Transform's lookup tables, which TFLite's built-in ops cannot run.
@@ -96,7 +86,7 @@ def convert(saved_model: str, variant: str, representative: str | None = None) -
     """The .tflite flatbuffer of one variant; `representative` is a .npz of example inputs."""
     import tensorflow as tf
 
-    if variant not in VARIANT_NOTES:
+    if variant not in TFLITE_VARIANTS:
         raise ValueError(f"unknown device variant {variant!r}")
     converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
     if variant != "tflite_float32":
@@ -142,18 +132,6 @@ def interpreter(model: bytes) -> Any:
     from ai_edge_litert.interpreter import Interpreter
 
     return Interpreter(model_content=model, num_threads=1)
-
-
-def signature_io(model: bytes) -> dict[str, dict[str, Any]]:
-    """dtype and shape of each input and output of the model's signature."""
-    runner = interpreter(model).get_signature_runner()
-
-    def describe(details: dict[str, Any]) -> dict[str, Any]:
-        return {name: {"dtype": np.dtype(d["dtype"]).name, "shape": [int(n) for n in d["shape"]]}
-                for name, d in details.items()}
-
-    return {"inputs": describe(runner.get_input_details()),
-            "outputs": describe(runner.get_output_details())}
 
 
 def run_per_example(model: bytes, inputs: dict[str, np.ndarray],

@@ -20,7 +20,8 @@ from tfpipe.task import TaskInfo
 WARM_IMPORTS: dict[str, tuple[str, ...]] = {
     "ingest": ("apache_beam", "tensorflow", "keras", "tensorflow_transform.beam",
                "tfx_bsl.public.tfxio")}
-# Config keys of the device export besides evaluate's (which read the eval split and metric).
+# Config keys of the device export besides evaluate's (the eval split and metric) and
+# transform's (what the device model folds in or documents).
 DEVICE_EXPORT_KEYS = ("exports", "export_tolerance", "export_calibration_examples", "seed")
 
 
@@ -54,7 +55,7 @@ def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,
             "examples": ingest_node.out("examples"), "model": train_node.out("model"),
             "transform_graph": transform_node.out("transform_graph"),
             "evaluation": evaluation}, params={"task": task, "params": pick(
-                config, groups["evaluate"] + DEVICE_EXPORT_KEYS)}))
+                config, groups["evaluate"] + groups["transform"] + DEVICE_EXPORT_KEYS)}))
         evaluation = nodes[-1].out("device_evaluation")  # blessing.json plus the variants
     push_node = Node(push, inputs={
         "examples": ingest_node.out("examples"), "model": train_node.out("model"),

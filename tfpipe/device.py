@@ -21,4 +21,7 @@ class DeviceSpec:
     eval_predictions: Callable[[dict[str, Any]], Any]         # device outputs -> metric input
     description: dict[str, Any]                   # inputs and outputs, for a mobile developer
     raw_features: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Device inputs -> the Keras model's inputs when they are not the transform's outputs as
+    # the task's model_inputs hook reads them (e.g. dense token ids instead of sparse ones).
+    model_inputs: Callable[[dict[str, Any]], Any] | None = None
     files: dict[str, str] = field(default_factory=dict)  # file name -> text shipped beside

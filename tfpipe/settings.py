@@ -8,9 +8,11 @@ across keys go in `check()`.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import math
 import operator
+import os
 import re
 import types
 import typing
@@ -28,7 +30,8 @@ MAX_INT = 2**31 - 1
 S = TypeVar("S", bound="Settings")
 
 # Device model variants the `exports` key may list (components/tflite.py converts each).
-DEVICE_VARIANTS = ("tflite_float32", "tflite_float16", "tflite_dynamic_int8", "tflite_int8")
+DEVICE_VARIANTS = ("tflite_float32", "tflite_float16", "tflite_dynamic_int8", "tflite_int8",
+                   "tfjs")
 
 
 def key(default: Any, *, at_least: float | None = None, at_most: float | None = None,
@@ -67,9 +70,30 @@ class Settings:
     # fraction of it is not published (negative: it must be better).
     export_tolerance: float = key(0.01, above=-1.0, below=1.0)
     export_calibration_examples: int = key(200, at_least=1, at_most=100_000)  # full int8
+    tfjs_env: str = ""  # for exports=tfjs: a folder made by `bash .ci/tfjs-env DIR`
 
     def check(self) -> None:
         """Rules across keys (a subclass extends it); raise InputError naming the keys."""
+
+
+def check_common(values: Settings) -> None:
+    """Rules across the keys every task has (subclasses' check() need not call it)."""
+    if "tfjs" in values.exports:
+        check_tfjs_env(values.tfjs_env)
+    tflite = [v for v in values.exports if v.startswith("tflite_")]
+    if tflite and importlib.util.find_spec("ai_edge_litert") is None:
+        raise InputError(f"config exports={','.join(tflite)}: the TFLite interpreter is not "
+                         "installed; pip install 'tfpipe[lite]' (ai-edge-litert)")
+
+
+def check_tfjs_env(env: str) -> None:
+    """exports=tfjs needs the converter's own environment (it cannot share TensorFlow 2.21's)."""
+    converter = os.path.join(env, "venv", "bin", "tensorflowjs_converter")
+    tfjs = os.path.join(env, "node_modules", "@tensorflow", "tfjs", "package.json")
+    if not env or not (os.path.exists(converter) and os.path.exists(tfjs)):
+        raise InputError(f"config exports lists tfjs but tfjs_env={env!r} holds no "
+                         "tensorflowjs venv and @tensorflow/tfjs: make one with `bash "
+                         ".ci/tfjs-env DIR` and --set tfjs_env=DIR")
 
 
 _FIELDS: dict[type, dict[str, tuple[Any, dataclasses.Field]]] = {}
@@ -218,6 +242,7 @@ def parse(settings_type: type[S], values: Mapping[str, Any]) -> S:
     for name, value in typed.items():
         _check_key(name, value, fields[name][1].metadata)
     result = settings_type(**typed)
+    check_common(result)
     result.check()
     return result
 

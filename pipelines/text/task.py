@@ -236,6 +236,14 @@ class TextTask(Task[TextSettings]):
         settings = _settings(params)
         return accuracy_checks(candidate, baselines, settings.margin, settings.min_accuracy)
 
+    def device_spec(self, tft_output: Any, params: dict[str, Any]) -> Any:
+        """Token ids (the transform's output; vocabulary shipped) -> class probabilities."""
+        from tfpipe.pipelines.text.device import device_spec
+
+        settings = _settings(params)
+        return device_spec(tft_output, class_names(tft_output, params), settings,
+                           settings.oov_buckets)
+
     def plots(self, raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> list[str]:
         """The candidate's confusion matrix."""
         probabilities = np.asarray(predictions["candidate"])

@@ -93,7 +93,7 @@ def test_vision_variants_are_converted_scored_and_the_passing_ones_published(vis
     assert sorted(os.listdir(published)) == sorted(
         passed + ["labels.txt", "device_model.json", "exports.json"])
     with open(os.path.join(published, "labels.txt"), encoding="utf-8") as handle:
-        assert handle.read().split() == ["0", "1", "2", "3"]
+        assert sorted(handle.read().split()) == ["0", "1", "2", "3"]  # probability order
     with open(os.path.join(published, "device_model.json"), encoding="utf-8") as handle:
         description = json.load(handle)
     assert description["inputs"]["pixels"]["shape"] == [1, 8, 8, 1]
@@ -216,3 +216,41 @@ def test_publish_copies_only_passing_variants(tmp_path):
     assert not [p for p in os.listdir(version / "assets.extra") if p.startswith("device.tmp")]
     # no device export in the evaluation: nothing published
     assert publish_device_models(str(tmp_path / "elsewhere"), str(version)) == []
+
+
+def test_tfjs_variant_is_converted_in_its_own_venv_and_checked_in_node(vision_run, tmp_path):
+    env = os.environ.get("TFPIPE_TFJS_ENV", "")
+    if not env:
+        pytest.skip("TFPIPE_TFJS_ENV is not set (make one with `bash .ci/tfjs-env DIR`)")
+    from tfpipe.components import tfjs, tfrecords
+    from tfpipe.components.scoring import call_batched, load_signature
+    from tfpipe.pipelines.vision.features import raw_feature_spec
+    from tfpipe.pipelines.vision.serving import encode_png_batch
+
+    workdir = vision_run["workdir"]
+    result = run_task("vision", vision_run_data(workdir), None,
+                      VISION[:-1] + ["exports=tfjs", f"tfjs_env={env}",
+                                     f"serving_dir={tmp_path / 'serving'}"],
+                      workdir, [], quiet=True)
+    row = result["device_exports"]["tfjs"]
+    assert row["passed"] and row["published"] and row["size_bytes"] > 0
+    assert row["accuracy"] == pytest.approx(vision_run["metrics"]["candidate"]["accuracy"])
+    published = os.path.join(result["serving_path"], PUBLISHED_DIR, "tfjs")
+    assert os.path.isfile(os.path.join(published, "model.json"))
+    raw = tfrecords.load_split(newest(workdir, "vision", "ingest") + "/examples", "eval",
+                               raw_feature_spec((8, 8), 1))
+    saved = call_batched(load_signature(result["serving_path"]),
+                         {"image_bytes": encode_png_batch(raw[IMAGE_KEY], raw[IMAGE_SHAPE_KEY])})
+    pixels = np.asarray(raw[IMAGE_KEY], np.float32).reshape(-1, 8, 8, 1)
+    outputs, seconds = tfjs.run_per_example(env, published, {"pixels": pixels},
+                                            str(tmp_path / "node"))
+    np.testing.assert_allclose(outputs["probabilities"], saved["probabilities"], atol=1e-5)
+    assert seconds > 0
+
+
+def test_tfjs_without_its_environment_is_refused_at_config_time(tmp_path):
+    from tfpipe.errors import InputError
+
+    with pytest.raises(InputError, match="tfjs_env=.*bash .ci/tfjs-env DIR"):
+        run_task("vision", str(tmp_path / "none.npz"), None,
+                 ["exports=tfjs", f"tfjs_env={tmp_path}"], str(tmp_path / "w"), [], quiet=True)
