@@ -1,6 +1,7 @@
 """Benchmark: TFLite device variants against the SavedModel, per task. Prints JSON.
 
     .venv/bin/python benchmarks/device_exports.py [--task vision|forecasting] [--workdir DIR]
+        [--data-root ../shared/data]
 
 Runs each task's pipeline on the shared data with every variant in `exports` (and a tolerance
 that publishes any variant, so every row is measured), then reads the device export's table
@@ -60,11 +61,11 @@ def serving_latency_ms(task: str, workdir: str, params: dict[str, Any]) -> float
     return (time.perf_counter() - started) / count * 1e3
 
 
-def measure(task: str, workdir: str) -> dict[str, Any]:
+def measure(task: str, workdir: str, data_root: str) -> dict[str, Any]:
     """One task: its pipeline run with every variant, and the per-variant table."""
     data, settings = TASKS[task]
     command = [os.path.join(os.path.dirname(sys.executable), "tfpipe"), "run", task, "--data",
-               os.path.join(SHARED_DATA, data), "--workdir", workdir, "--json", "--quiet",
+               os.path.join(data_root, data), "--workdir", workdir, "--json", "--quiet",
                *sum((["--set", s] for s in settings + [VARIANTS, "export_tolerance=0.99"]),
                     [])]
     run = timed(command)
@@ -105,6 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", choices=sorted(TASKS), action="append")
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--data-root", default=SHARED_DATA,
+                        help="the shared data folder (default: ../shared/data beside the repo)")
     args = parser.parse_args()
     report: dict[str, Any] = {"benchmark": "device_exports", "machine": machine(),
                               "goals": {"vision_int8_size_vs_float32_max": 0.30,
@@ -112,7 +115,7 @@ def main() -> None:
     for task in args.task or sorted(TASKS):
         workdir = os.path.join(args.workdir, task) if args.workdir else tempfile.mkdtemp(
             prefix=f"tfpipe-bench-devices-{task}-")
-        report[task] = measure(task, workdir)
+        report[task] = measure(task, workdir, args.data_root)
     print(json.dumps(report, indent=2))
 
 

@@ -1,8 +1,8 @@
-"""Device export: the candidate converted to TFLite variants, each scored and gated.
+"""Device export: the candidate converted to TFLite (and TF.js) variants, scored and gated.
 
 Runs after evaluate and hands push a ModelEvaluation: evaluate's blessing.json unchanged, plus
 exports.json (one row per variant: size, metric, difference from the SavedModel, interpreter
-latency, published or why not), the .tflite files and the files a mobile developer needs.
+latency, passed or why not), every converted variant and the files a mobile developer needs.
 """
 from __future__ import annotations
 
@@ -62,12 +62,14 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
     raw_eval = tfrecords.load_split(examples.uri, "eval", spec_params)
     labels = hooks.eval_labels(raw_eval)
     eval_inputs = spec.eval_inputs(raw_eval)
-    train_inputs = spec.eval_inputs(tfrecords.load_split(examples.uri, "train", spec_params))
     scratch = context.scratch_dir("device_export")
     saved_model = tflite.save_for_conversion(function, os.path.join(scratch, "device_saved_model"))
-    representative = tflite.write_representative(
-        train_inputs, settings.export_calibration_examples, settings.seed, spec.inputs,
-        os.path.join(scratch, "representative.npz"))
+    representative = ""
+    if "tflite_int8" in settings.exports:  # calibration examples from the train split
+        representative = tflite.write_representative(
+            spec.eval_inputs(tfrecords.load_split(examples.uri, "train", spec_params)),
+            settings.export_calibration_examples, settings.seed, spec.inputs,
+            os.path.join(scratch, "representative.npz"))
     metric = hooks.info.primary_metric
     saved_value = float(decision["candidate"][metric])
     folder = device_evaluation.path(DEVICE_DIR)
@@ -209,8 +211,9 @@ def write_device_files(folder: str, description: dict[str, Any], files: dict[str
             handle.write(text)
     with open(os.path.join(folder, DESCRIPTION_FILE), "w", encoding="utf-8") as handle:
         json.dump({**description, "files": sorted(files), "metric": metric,
-                   "runtime": "TensorFlow Lite / LiteRT: one signature, serving_default, "
-                              "one example per call (batch dimension 1)"},
+                   "runtime": "*.tflite: TensorFlow Lite / LiteRT, signature serving_default; "
+                              "tfjs/: a TensorFlow.js graph model with the same inputs and "
+                              "outputs; one example per call (batch dimension 1)"},
                   handle, indent=2)
 
 

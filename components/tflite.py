@@ -160,8 +160,10 @@ def write_representative(inputs: dict[str, np.ndarray], count: int, seed: int,
     """Up to `count` seeded examples of the device inputs as a .npz, for full int8."""
     total = len(next(iter(inputs.values())))
     rows = np.sort(np.random.default_rng(seed).permutation(total)[:count])
-    np.savez(path, **{name: np.asarray(values[rows], dtype=specs[name].dtype.as_numpy_dtype)
-                      for name, values in inputs.items()})
+    arrays: dict[str, Any] = {name: np.asarray(values[rows],
+                                               dtype=specs[name].dtype.as_numpy_dtype)
+                              for name, values in inputs.items()}
+    np.savez(path, **arrays)
     return path
 
 

@@ -22,7 +22,8 @@ WARM_IMPORTS: dict[str, tuple[str, ...]] = {
                "tfx_bsl.public.tfxio")}
 # Config keys of the device export besides evaluate's (the eval split and metric) and
 # transform's (what the device model folds in or documents).
-DEVICE_EXPORT_KEYS = ("exports", "export_tolerance", "export_calibration_examples", "seed")
+DEVICE_EXPORT_KEYS = ("exports", "export_tolerance", "export_calibration_examples", "tfjs_env",
+                      "seed")
 
 
 def create_pipeline(info: TaskInfo, config: dict[str, Any], data: str,

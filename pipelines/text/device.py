@@ -42,9 +42,11 @@ def device_spec(tft_output: Any, class_names: list[str], cleaning: Any,
         return {TOKENS_KEY: np.concatenate(parts)}
 
     first_oov = len(vocabulary) + 1
-    cleaned = ", ".join(name for name, on in (
-        ("lowercased", cleaning.lowercase), ("HTML tags removed", cleaning.strip_html),
-        ("punctuation removed", cleaning.remove_punctuation),
+    cleaned = "; ".join(name for name, on in (
+        ("HTML tags and entities replaced by spaces", cleaning.strip_html),
+        ("lowercased", cleaning.lowercase),
+        ("apostrophes dropped, then every run of characters that are not letters, marks, "
+         "digits or whitespace replaced by a space", cleaning.remove_punctuation),
         ("stopwords removed", cleaning.remove_stopwords)) if on) or "as is"
     return DeviceSpec(
         inputs={TOKENS_KEY: tf.TensorSpec([None, length], tf.int32, name=TOKENS_KEY)},
@@ -59,7 +61,8 @@ def device_spec(tft_output: Any, class_names: list[str], cleaning: Any,
                 f"line n of {VOCABULARY_FILE} (1-based) has id n; a word not in it has an id "
                 f"from {first_oov} to {first_oov + oov_buckets - 1} (tf.Transform hashes it "
                 f"into {oov_buckets} bucket(s); with one bucket every unknown word is "
-                f"{first_oov}); first {length} words, then 0-padded to {length}")}},
+                f"{first_oov}); the {'last' if cleaning.truncating == 'pre' else 'first'} "
+                f"{length} words, then 0-padded at the end to {length}")}},
             "outputs": {"probabilities": {
                 "meaning": f"probability per class, in the order of the lines of "
                            f"{LABELS_FILE}"}}},

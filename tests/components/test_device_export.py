@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -254,3 +255,34 @@ def test_tfjs_without_its_environment_is_refused_at_config_time(tmp_path):
     with pytest.raises(InputError, match="tfjs_env=.*bash .ci/tfjs-env DIR"):
         run_task("vision", str(tmp_path / "none.npz"), None,
                  ["exports=tfjs", f"tfjs_env={tmp_path}"], str(tmp_path / "w"), [], quiet=True)
+
+
+def test_text_device_model_takes_token_ids_from_the_shipped_vocabulary(tmp_path):
+    from tfpipe.components import tfrecords
+    from tfpipe.components.scoring import call_batched, load_signature
+    from tfpipe.pipelines.text.features import raw_feature_spec
+
+    workdir = str(tmp_path / "text")
+    result = run_task("text", None, None, ["epochs=3", "exports=tflite_float32,tflite_int8"],
+                      workdir, [], quiet=True)
+    assert result["blessed"], result["reason"]
+    published = os.path.join(result["serving_path"], PUBLISHED_DIR)
+    with open(os.path.join(published, "device_model.json"), encoding="utf-8") as handle:
+        described = json.load(handle)["inputs"]["token_ids"]
+    assert described["dtype"] == "int32" and described["shape"][0] == 1
+    with open(os.path.join(published, "vocabulary.txt"), encoding="utf-8") as handle:
+        vocabulary = handle.read().split("\n")[:-1]
+    raw = tfrecords.load_split(newest(workdir, "text", "ingest") + "/examples", "eval",
+                               raw_feature_spec("text"))
+    texts = [t.decode("utf-8") for t in raw["text"][:20]]
+    length = described["shape"][1]
+    oov = len(vocabulary) + 1
+    ids = np.zeros((len(texts), length), np.int32)  # an app's tokenizer, from the files alone
+    for row, text in enumerate(texts):
+        words = re.sub(r"[^\w\s]|_", " ", re.sub("['\u2019`]", "", text.lower())).split()
+        for col, word in enumerate(words[:length]):
+            ids[row, col] = vocabulary.index(word) + 1 if word in vocabulary else oov
+    device = interpreter_outputs(os.path.join(published, "tflite_float32.tflite"),
+                                 {"token_ids": ids})
+    saved = call_batched(load_signature(result["serving_path"]), {"text": raw["text"][:20]})
+    np.testing.assert_allclose(device["probabilities"], saved["probabilities"], atol=1e-5)
