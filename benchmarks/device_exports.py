@@ -1,7 +1,7 @@
 """Benchmark: TFLite device variants against the SavedModel, per task. Prints JSON.
 
     .venv/bin/python benchmarks/device_exports.py [--task vision|forecasting] [--workdir DIR]
-        [--data-root ../shared/data]
+        [--data-root ../shared/data] [--tfjs-env DIR]
 
 Runs each task's pipeline on the shared data with every variant in `exports` (and a tolerance
 that publishes any variant, so every row is measured), then reads the device export's table
@@ -61,12 +61,13 @@ def serving_latency_ms(task: str, workdir: str, params: dict[str, Any]) -> float
     return (time.perf_counter() - started) / count * 1e3
 
 
-def measure(task: str, workdir: str, data_root: str) -> dict[str, Any]:
+def measure(task: str, workdir: str, data_root: str, tfjs_env: str) -> dict[str, Any]:
     """One task: its pipeline run with every variant, and the per-variant table."""
     data, settings = TASKS[task]
+    variants = [f"{VARIANTS},tfjs", f"tfjs_env={tfjs_env}"] if tfjs_env else [VARIANTS]
     command = [os.path.join(os.path.dirname(sys.executable), "tfpipe"), "run", task, "--data",
                os.path.join(data_root, data), "--workdir", workdir, "--json", "--quiet",
-               *sum((["--set", s] for s in settings + [VARIANTS, "export_tolerance=0.99"]),
+               *sum((["--set", s] for s in settings + variants + ["export_tolerance=0.99"]),
                     [])]
     run = timed(command)
     result = last_json_line(run["stdout"])
@@ -78,7 +79,7 @@ def measure(task: str, workdir: str, data_root: str) -> dict[str, Any]:
     serving_ms = serving_latency_ms(task, workdir, params)
     metric = table["metric"]
     rows = {row["variant"]: row for row in table["variants"]}
-    float32 = rows.get("tflite_float32", {}).get("size_bytes")
+    float32 = (rows.get("tflite_float32") or {}).get("size_bytes")
     return {
         "metric": metric,
         "eval_examples": table["eval_examples"],
@@ -108,6 +109,8 @@ def main() -> None:
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--data-root", default=SHARED_DATA,
                         help="the shared data folder (default: ../shared/data beside the repo)")
+    parser.add_argument("--tfjs-env", default="",
+                        help="also measure the tfjs variant (a folder made by .ci/tfjs-env)")
     args = parser.parse_args()
     report: dict[str, Any] = {"benchmark": "device_exports", "machine": machine(),
                               "goals": {"vision_int8_size_vs_float32_max": 0.30,
@@ -115,7 +118,7 @@ def main() -> None:
     for task in args.task or sorted(TASKS):
         workdir = os.path.join(args.workdir, task) if args.workdir else tempfile.mkdtemp(
             prefix=f"tfpipe-bench-devices-{task}-")
-        report[task] = measure(task, workdir, args.data_root)
+        report[task] = measure(task, workdir, args.data_root, args.tfjs_env)
     print(json.dumps(report, indent=2))
 
 

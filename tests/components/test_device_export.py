@@ -279,6 +279,7 @@ def test_text_device_model_takes_token_ids_from_the_shipped_vocabulary(tmp_path)
     oov = len(vocabulary) + 1
     ids = np.zeros((len(texts), length), np.int32)  # an app's tokenizer, from the files alone
     for row, text in enumerate(texts):
+        text = re.sub(r"<[^>]*>|&(?:[a-zA-Z]+|#[0-9]+|#[xX][0-9a-fA-F]+);", " ", text)
         words = re.sub(r"[^\w\s]|_", " ", re.sub("['\u2019`]", "", text.lower())).split()
         for col, word in enumerate(words[:length]):
             ids[row, col] = vocabulary.index(word) + 1 if word in vocabulary else oov
