@@ -12,8 +12,8 @@ import numpy as np
 
 from tfpipe.artifacts import Examples, Model, ModelEvaluation, PushedModel
 from tfpipe.component import Input, Output, Parameter, Report, component
-from tfpipe.components.serving_labels import PUSH_MARKER
 from tfpipe.components.device_publish import publish_device_models
+from tfpipe.components.serving_labels import PUSH_MARKER
 from tfpipe.components.versions import model_base, pushed_versions
 from tfpipe.context import RunContext
 from tfpipe.errors import TfpipeError

@@ -106,16 +106,19 @@ def test_vision_variants_are_converted_scored_and_the_passing_ones_published(vis
 def test_mlflow_holds_the_variant_table_and_the_published_files(vision_run):
     from mlflow.tracking import MlflowClient
 
+    from tfpipe.serving.mlflow_registry import SAVED_MODEL_ARTIFACT
+
     workdir = vision_run["workdir"]
     client = MlflowClient(f"sqlite:///{os.path.join(workdir, 'mlflow.db')}")
     registered = vision_run["registered_model"]
     version = client.get_model_version(registered["name"], registered["version"])
-    listed = [a.path for a in client.list_artifacts(
-        version.run_id, "saved_model/assets.extra/device")]
+    # the registered pyfunc model carries the pushed version folder as an artifact
+    device = f"model/artifacts/{SAVED_MODEL_ARTIFACT}/assets.extra/device"
+    listed = [a.path for a in client.list_artifacts(version.run_id, device)]
     table = exports_table(workdir, "vision")
     for row in table["variants"]:
-        assert (f"saved_model/assets.extra/device/{row['file']}" in listed) == row["passed"]
-    assert "saved_model/assets.extra/device/labels.txt" in listed
+        assert (f"{device}/{row['file']}" in listed) == row["passed"]
+    assert f"{device}/labels.txt" in listed
     experiment = client.get_run(version.run_id).info.experiment_id
     runs = client.search_runs([experiment], filter_string="tags.`tfpipe.component` = 'device_export'")
     metrics = runs[0].data.metrics
