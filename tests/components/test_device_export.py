@@ -106,14 +106,13 @@ def test_vision_variants_are_converted_scored_and_the_passing_ones_published(vis
 def test_mlflow_holds_the_variant_table_and_the_published_files(vision_run):
     from mlflow.tracking import MlflowClient
 
-    from tfpipe.serving.mlflow_registry import SAVED_MODEL_ARTIFACT
-
     workdir = vision_run["workdir"]
     client = MlflowClient(f"sqlite:///{os.path.join(workdir, 'mlflow.db')}")
     registered = vision_run["registered_model"]
     version = client.get_model_version(registered["name"], registered["version"])
-    # the registered pyfunc model carries the pushed version folder as an artifact
-    device = f"model/artifacts/{SAVED_MODEL_ARTIFACT}/assets.extra/device"
+    # the registered pyfunc model carries the pushed version folder (named by its number)
+    folder = os.path.basename(vision_run["serving_path"])
+    device = f"model/artifacts/{folder}/assets.extra/device"
     listed = [a.path for a in client.list_artifacts(version.run_id, device)]
     table = exports_table(workdir, "vision")
     for row in table["variants"]:
