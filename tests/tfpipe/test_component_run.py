@@ -71,7 +71,8 @@ def test_components_in_turn_make_one_parent_run_and_match_the_whole_pipeline(
     assert len({r["run_id"] for r in first}) == 1
     assert first[-1]["pushed_version"] == 1
     registered = first[-1]["registered_model"]
-    assert (registered["name"], int(registered["version"])) == ("forecasting", 1)
+    assert (registered["name"], registered["version"]) == ("forecasting", 1)
+    assert registered["aliases"]["champion"] == 1
     parent, children = runs_of(workdir, "manual__2026-12-02T07:00:00+00:00")
     assert parent.info.run_id == first[0]["run_id"] and parent.info.status == "FINISHED"
     assert parent.data.tags["tfpipe.pushed_version"] == "1"

@@ -1,6 +1,7 @@
 """`tfpipe export airflow`: DAG files that real Airflow imports and runs (`airflow dags test`)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -8,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -149,9 +151,14 @@ def mlflow_runs(workdir: str, orchestrator_run_id: str) -> tuple[object, list]:
 @pytest.fixture
 def forecasting_airflow(tmp_path) -> dict[str, str]:
     """The forecasting DAG exported on the embedded data, and a migrated sqlite Airflow."""
+    return airflow_setup(tmp_path, retries=1)
+
+
+def airflow_setup(tmp_path, retries: int) -> dict[str, str]:
+    """Export the forecasting DAG with `retries` into tmp_path and migrate Airflow's database."""
     home, dags, workdir = (str(tmp_path / name) for name in ("home", "dags", "work"))
     export("forecasting", dags, workdir, *sum((["--set", s] for s in FAST), []),
-           "--retries", "1", "--retry-delay", "1")
+           "--retries", str(retries), "--retry-delay", "1")
     env = airflow_env(home, dags)
     migrated = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True,
                               text=True, timeout=600)
@@ -207,24 +214,12 @@ def tfpipe_process(component: str, workdir: str) -> int | None:
 
 @needs_airflow
 @pytest.mark.slow
-def test_a_task_killed_mid_run_reruns_only_its_component(forecasting_airflow):
+def test_a_task_killed_mid_run_is_retried_and_reruns_only_its_component(forecasting_airflow):
     setup = forecasting_airflow
     env = airflow_env(setup["home"], setup["dags"])
     with subprocess.Popen([AIRFLOW, "dags", "test", "tfpipe_forecasting"], env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as airflow:
-        deadline = time.monotonic() + 900
-        pid = None
-        while pid is None and time.monotonic() < deadline and airflow.poll() is None:
-            pid = tfpipe_process("train", setup["workdir"])
-            time.sleep(0.5)
-        assert pid is not None, "train never started"
-        # Kill it once it is training: its staging folder exists.
-        train_dir = os.path.join(setup["workdir"], "artifacts", "forecasting", "train")
-        while time.monotonic() < deadline and not (
-                os.path.isdir(train_dir) and any(n.startswith(".tmp-") for n in
-                                                 os.listdir(train_dir))):
-            time.sleep(0.2)
-        os.kill(pid, signal.SIGKILL)
+        kill_when_training(setup["workdir"], time.monotonic() + 900)
         assert airflow.wait(timeout=1800) == 0
     (run_id, state), = dag_runs(setup["home"])
     assert state == "success"
@@ -267,11 +262,11 @@ def dag_parsed(home: str) -> bool:
         return False
 
 
-@needs_airflow
-@pytest.mark.slow
-def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_airflow):
-    """Airflow's scheduler, executor and API server: the second run waits for the first."""
-    setup = forecasting_airflow
+@contextlib.contextmanager
+def scheduler_services(setup: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Airflow's API server, scheduler (LocalExecutor) and DAG processor on loopback; their env.
+
+    Waits until the DAG is parsed and unpaused; stops all three on exit."""
     port = free_port()
     env = {**airflow_env(setup["home"], setup["dags"]),
            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "AIRFLOW__CORE__PARALLELISM": "2",
@@ -286,21 +281,12 @@ def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_
                                  stderr=subprocess.STDOUT, start_new_session=True)
                 for command in (["api-server"], ["scheduler"], ["dag-processor"])]
     try:
-        wait_for(lambda: dag_parsed(setup["home"]), "the DAG parsed and unpaused", 600)
-        for run_id in ("first", "second"):
-            subprocess.run([AIRFLOW, "dags", "trigger", "tfpipe_forecasting", "--run-id", run_id],
-                           env=env, check=True, capture_output=True, timeout=600)
-        most_at_once = 0
-        states: dict[str, str] = {}
-
-        def both_done() -> bool:
-            nonlocal most_at_once, states
-            states = dict(dag_runs(setup["home"]))
-            most_at_once = max(most_at_once, sum(s == "running" for s in states.values()))
-            assert all(service.poll() is None for service in services), "a service exited"
-            return len(states) == 2 and all(s in ("success", "failed") for s in states.values())
-
-        wait_for(both_done, "both DAG runs finished", 1800)
+        wait_for(lambda: dag_parsed(setup["home"]) or any(s.poll() is not None
+                                                          for s in services),
+                 "the DAG parsed and unpaused", 600)
+        assert all(s.poll() is None for s in services), "an Airflow service exited"
+        yield env
+        assert all(s.poll() is None for s in services), "an Airflow service exited"
     finally:
         for service in services:
             os.killpg(service.pid, signal.SIGTERM)
@@ -311,6 +297,92 @@ def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_
                 os.killpg(service.pid, signal.SIGKILL)
                 service.wait()
         logs.close()
+
+
+def clear_task(home: str, env: dict[str, str], run_id: str, task_id: str) -> list[dict]:
+    """Clear a task and its downstream tasks in one DAG run, as the UI's Clear button does."""
+    import urllib.request
+
+    api = env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].removesuffix("/execution/")
+    with open(os.path.join(home, "simple_auth_manager_passwords.json.generated")) as handle:
+        username, password = next(iter(json.load(handle).items()))
+
+    def post(path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json",
+                   **({"Authorization": f"Bearer {token}"} if token else {})}
+        request = urllib.request.Request(f"{api}{path}", json.dumps(body).encode(), headers)
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read())
+
+    token = post("/auth/token", {"username": username, "password": password})["access_token"]
+    return post("/api/v2/dags/tfpipe_forecasting/clearTaskInstances", {
+        "dag_run_id": run_id, "task_ids": [task_id], "include_downstream": True,
+        "only_failed": False, "dry_run": False}, token)["task_instances"]
+
+
+def kill_when_training(workdir: str, deadline: float) -> None:
+    """SIGKILL train's tfpipe process once it has started writing its artifact."""
+    train_dir = os.path.join(workdir, "artifacts", "forecasting", "train")
+    pid = None
+    while time.monotonic() < deadline and (pid is None or not (
+            os.path.isdir(train_dir) and any(n.startswith(".tmp-")
+                                             for n in os.listdir(train_dir)))):
+        pid = tfpipe_process("train", workdir)
+        time.sleep(0.2)
+    assert pid is not None, "train never started"
+    os.kill(pid, signal.SIGKILL)
+
+
+@needs_airflow
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_a_killed_task_cleared_under_the_scheduler_reruns_only_its_component(tmp_path):
+    setup = airflow_setup(tmp_path, retries=0)
+    with scheduler_services(setup) as env:
+        subprocess.run([AIRFLOW, "dags", "trigger", "tfpipe_forecasting", "--run-id", "run-1"],
+                       env=env, check=True, capture_output=True, timeout=600)
+        kill_when_training(setup["workdir"], time.monotonic() + 900)
+        wait_for(lambda: dict(dag_runs(setup["home"])).get("run-1") == "failed",
+                 "the DAG run failed", 900)
+        assert task_instances(setup["home"], "run-1")["train"] == ("failed", 1)
+        cleared = clear_task(setup["home"], env, "run-1", "train")
+        assert sorted(ti["task_id"] for ti in cleared) == ["evaluate", "push", "train"]
+        wait_for(lambda: dict(dag_runs(setup["home"])).get("run-1") in ("success", "failed")
+                 and task_instances(setup["home"], "run-1")["push"][0] in ("success", "failed"),
+                 "the cleared tasks finished", 1800)
+    tries = task_instances(setup["home"], "run-1")
+    assert tries["ingest"] == ("success", 1) and tries["transform"] == ("success", 1)
+    assert tries["train"] == ("success", 2)
+    assert tries["evaluate"][0] == "success" and tries["push"][0] == "success"
+    artifacts = os.path.join(setup["workdir"], "artifacts", "forecasting")
+    for component in ALL:  # one finished artifact each; the killed attempt's staging is gone
+        assert len(os.listdir(os.path.join(artifacts, component))) == 1, component
+    parent, children = mlflow_runs(setup["workdir"], "run-1")
+    finished = [c for c in children if c.info.status == "FINISHED"]
+    assert sorted(c.info.run_name for c in finished) == sorted(ALL)
+    assert parent.info.status == "FINISHED" and parent.data.tags["tfpipe.pushed_version"] == "1"
+
+
+@needs_airflow
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_airflow):
+    """Airflow's scheduler, executor and API server: the second run waits for the first."""
+    setup = forecasting_airflow
+    with scheduler_services(setup) as env:
+        for run_id in ("first", "second"):
+            subprocess.run([AIRFLOW, "dags", "trigger", "tfpipe_forecasting", "--run-id", run_id],
+                           env=env, check=True, capture_output=True, timeout=600)
+        most_at_once = 0
+        states: dict[str, str] = {}
+
+        def both_done() -> bool:
+            nonlocal most_at_once, states
+            states = dict(dag_runs(setup["home"]))
+            most_at_once = max(most_at_once, sum(s == "running" for s in states.values()))
+            return len(states) == 2 and all(s in ("success", "failed") for s in states.values())
+
+        wait_for(both_done, "both DAG runs finished", 1800)
     assert states == {"first": "success", "second": "success"}
     assert most_at_once == 1
     with sqlite3.connect(os.path.join(setup["home"], "airflow.db")) as db:
