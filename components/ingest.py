@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from typing import Any
 
@@ -13,6 +14,9 @@ from tfpipe.errors import InputError
 from tfpipe.registry import load_task
 
 SPLITS = ("train", "eval")
+# The first quarantined records, kept beside the statistics for reviewers (MLflow artifacts).
+QUARANTINE_SAMPLE = "quarantine_sample.jsonl"
+QUARANTINE_SAMPLE_SIZE = 100
 
 
 @component
@@ -50,6 +54,8 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
     bad = _read_jsonl(examples.path("quarantine.jsonl"))
     check_quarantine(data, bad, stats, max_bad_fraction, hooks.quarantine_reasons)
     _write_json({"quarantined": len(bad), "splits": stats}, statistics.path("summary.json"))
+    files = [f"statistics/{split}.json" for split in SPLITS] + ["statistics/summary.json"]
+    files += review_files(task, bad, statistics.uri)
     counts = {f"{split}_examples": stats[split]["count"] for split in SPLITS}
     reasons = dict(sorted(Counter(str(b.get("reason")) for b in bad).items()))
     by_reason = f" ({', '.join(f'{r}: {n}' for r, n in reasons.items())})" if reasons else ""
@@ -58,7 +64,25 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
     return Report(metrics={**counts, "quarantined": len(bad)},
                   summary={"counts": counts, "quarantined": len(bad),
                            "quarantined_by_reason": reasons,
-                           "quarantine_file": "examples/quarantine.jsonl"})
+                           "quarantine_file": "examples/quarantine.jsonl"},
+                  files=files)
+
+
+def review_files(task: str, bad: list[dict[str, Any]], directory: str) -> list[str]:
+    """Copy the schema the data was checked against and a quarantine sample beside the stats."""
+    from tfpipe.schemas import schema_path
+
+    names = []
+    schema = schema_path(task)
+    if os.path.exists(schema):
+        shutil.copyfile(schema, os.path.join(directory, "schema.pbtxt"))
+        names.append("statistics/schema.pbtxt")
+    if bad:
+        with open(os.path.join(directory, QUARANTINE_SAMPLE), "w", encoding="utf-8") as handle:
+            for record in bad[:QUARANTINE_SAMPLE_SIZE]:
+                handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+        names.append(f"statistics/{QUARANTINE_SAMPLE}")
+    return names
 
 
 def check_quarantine(data: str, bad: list[dict[str, Any]], stats: dict[str, dict],

@@ -22,6 +22,8 @@ TRANSFORMED_SPLIT = "train"
 # In transformed_examples: whether the transformed train split was written. When it was not
 # (a task's `materialize: false`), train reads ingest's examples through the transform graph.
 MATERIALIZED_FILE = "materialized.json"
+# In transform_graph: what the fitted transform learned, for reviewers (logged to MLflow).
+FACTS_FILE = "facts.json"
 
 
 @component
@@ -62,8 +64,29 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
         _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(transform_graph.uri)
     with open(transformed_examples.path(MATERIALIZED_FILE), "w", encoding="utf-8") as handle:
         json.dump({"materialized": materialize}, handle)
+    facts, files = review_facts(hooks, params, transform_graph)
     return Report(summary={"splits": [TRANSFORMED_SPLIT] if materialize else [],
-                           "materialized": materialize})
+                           "materialized": materialize},
+                  metrics=facts, files=files)
+
+
+def review_facts(hooks: Task, params: dict[str, Any],
+                 transform_graph: TransformGraph) -> tuple[dict[str, float], list[str]]:
+    """Vocabulary sizes and the task's fitted numbers, written to facts.json; files to log."""
+    import tensorflow_transform as tft
+
+    tft_output = tft.TFTransformOutput(transform_graph.uri)
+    assets = os.path.join(tft.TFTransformOutput.TRANSFORM_FN_DIR, "assets")
+    folder = transform_graph.path(assets)
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    facts = {f"vocabulary_size/{name}": float(tft_output.vocabulary_size_by_name(name))
+             for name in names}
+    facts.update(hooks.transform_facts(tft_output, params))
+    with open(transform_graph.path(FACTS_FILE), "w", encoding="utf-8") as handle:
+        json.dump(facts, handle, indent=2, sort_keys=True)
+    files = [os.path.join("transform_graph", FACTS_FILE)]
+    files += [os.path.join("transform_graph", assets, name) for name in names]
+    return facts, files
 
 
 def is_materialized(transformed_examples: Examples) -> bool:
