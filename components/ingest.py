@@ -12,6 +12,7 @@ from tfpipe.component import DataPath, Output, Parameter, Report, component
 from tfpipe.context import RunContext
 from tfpipe.errors import InputError
 from tfpipe.registry import load_task
+from tfpipe.task import Task
 
 SPLITS = ("train", "eval")
 # The first quarantined records, kept beside the statistics for reviewers (MLflow artifacts).
@@ -24,18 +25,27 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
            params: Parameter[dict], max_bad_fraction: Parameter[float],
            examples: Output[Examples], statistics: Output[Statistics]) -> Report:
     """Source file(s) -> TFRecord splits, quarantine list and per-split statistics."""
-    import apache_beam as beam
-
-    from tfpipe.components import tfrecords
-    from tfpipe.components.statistics import SummaryStats
-
     hooks = load_task(task)
     hooks.precheck(data, params)
     context.log(f"reading {data}")
+    with context.progress("reading", hooks.expected_examples(data, params), "records") as bar:
+        write_splits(context, hooks, data, params, examples, statistics, bar.name)
+    return summarize(context, task, data, max_bad_fraction, examples, statistics)
+
+
+def write_splits(context: RunContext, hooks: Task, data: str, params: dict[str, Any],
+                 examples: Examples, statistics: Statistics, bar: str) -> None:
+    """The Beam pipeline: read, count into the bar, write splits, stats and quarantine."""
+    import apache_beam as beam
+
+    from tfpipe.beam_progress import count_into
+    from tfpipe.components import tfrecords
+    from tfpipe.components.statistics import SummaryStats
+
     with context.beam_pipeline() as root:
         outputs = hooks.read_examples(root, data, params)
         for split in SPLITS:
-            pcoll = outputs[split]
+            pcoll = outputs[split] | f"Count{split}" >> count_into(bar)
             _ = (pcoll
                  | f"Encode{split}" >> beam.Map(tfrecords.to_example)
                  | f"Write{split}" >> beam.io.WriteToTFRecord(
@@ -46,10 +56,16 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
                  | f"WriteStats{split}" >> beam.Map(_write_json,
                                                     statistics.path(f"{split}.json")))
         _ = (outputs["quarantine"]
+             | "CountQuarantine" >> count_into(bar)
              | "QuarantineJson" >> beam.Map(json.dumps, sort_keys=True)
              | "WriteQuarantine" >> beam.io.WriteToText(
                  examples.path("quarantine"), file_name_suffix=".jsonl",
                  shard_name_template=""))
+
+
+def summarize(context: RunContext, task: str, data: str, max_bad_fraction: float,
+              examples: Examples, statistics: Statistics) -> Report:
+    """Check the quarantine share, write summary.json and the review files; the report."""
     stats = {split: _read_json(statistics.path(f"{split}.json")) for split in SPLITS}
     bad = _read_jsonl(examples.path("quarantine.jsonl"))
     check_quarantine(data, bad, stats, max_bad_fraction, hooks.quarantine_reasons)

@@ -37,6 +37,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     from tensorflow_transform.tf_metadata import schema_utils
     from tfx_bsl.public import tfxio
 
+    from tfpipe.beam_progress import count_into
     from tfpipe.components import tfrecords
 
     hooks = load_task(task)
@@ -45,11 +46,14 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     preprocessing_fn = hooks.preprocessing_fn(params)
     materialize = bool(params.get("materialize", True))
     context.log("fitting on the train split" + (" and transforming it" if materialize else ""))
-    with context.beam_pipeline() as root, tft_beam.Context(
-            temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=False):
+    with context.progress("fitting on train", train_count(statistics)) as bar, \
+            context.beam_pipeline() as root, tft_beam.Context(
+                temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=False):
         reader = tfxio.TFExampleRecord(
             file_pattern=tfrecords.split_files(examples.uri, TRANSFORMED_SPLIT), schema=schema)
-        source = (root | "ReadTrain" >> reader.BeamSource(), reader.TensorAdapterConfig())
+        source = (root | "ReadTrain" >> reader.BeamSource()
+                  | "CountTrain" >> count_into(bar.name, record_batch_rows),
+                  reader.TensorAdapterConfig())
         if materialize:
             (data, _), transform_fn = (source | "AnalyzeAndTransform"
                                        >> tft_beam.AnalyzeAndTransformDataset(
@@ -87,6 +91,20 @@ def review_facts(hooks: Task, params: dict[str, Any],
     files = [os.path.join("transform_graph", FACTS_FILE)]
     files += [os.path.join("transform_graph", assets, name) for name in names]
     return facts, files
+
+
+def train_count(statistics: Statistics) -> int | None:
+    """The train split's example count from ingest's statistics (the bar's total)."""
+    try:
+        with open(statistics.path("train.json"), encoding="utf-8") as handle:
+            return int(json.load(handle)["count"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def record_batch_rows(batch: Any) -> int:
+    """Rows of one Arrow RecordBatch."""
+    return int(batch.num_rows)
 
 
 def is_materialized(transformed_examples: Examples) -> bool:

@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
     run.add_argument("--summary-file", metavar="PATH",
                      help="also write the JSON summary to PATH (an orchestrator's output)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.add_argument("--quiet", action="store_true", help="no progress bars or lines on stderr")
+    run.add_argument("--verbose", action="store_true",
+                     help="TensorFlow's and the libraries' own logging, in full, into "
+                     "<workdir>/logs/last-run.log")
     run.add_argument("--no-wait", dest="wait", action="store_false",
                      help="fail at once when another run of the pipeline holds the workdir "
                      "(default: wait for it, then reuse its cached results)")
@@ -138,6 +141,25 @@ def entry() -> None:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from tfpipe.terminal import divert_native_stderr, log_path
+
+    if args.verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+        os.environ["GRPC_VERBOSITY"] = "INFO"
+    native = divert_native_stderr(log_path(args.workdir))
+    if args.verbose:
+        _log_libraries_to(native.path)
+    try:
+        result = _run_task(args, beam_args)
+    except TfpipeError:
+        print(f"tfpipe: native library output of this run in {native.path}", file=sys.stderr)
+        raise
+    if args.json:
+        print(json.dumps(result, default=str))
+    return 0
+
+
+def _run_task(args: argparse.Namespace, beam_args: list[str]) -> dict[str, Any]:
     from tfpipe.local_run import run_task
 
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
@@ -151,18 +173,36 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
                   if result["pushed_version"] is not None else "")
         print(f"{args.task} {args.component}: {verb}{pushed}; {result['seconds']['total']:.1f}s; "
               f"MLflow run {result['run_id']}", file=sys.stderr)
-        if args.json:
-            print(json.dumps(result, default=str))
-        return 0
+        return result
     pushed = (f"pushed version {result['pushed_version']} to {result['serving_path']}"
               if result["pushed_version"] is not None else "nothing pushed")
     verdict = "blessed" if result["blessed"] else "not blessed"
     tracked = f"MLflow run {result['run_id']}" if result["run_id"] else "not tracked"
     print(f"{args.task}: {verdict} ({result['reason']}); {pushed}; "
           f"{result['seconds']['total']:.1f}s; {tracked}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(result, default=str))
-    return 0
+    if result["run_id"]:
+        print(f"review it: {review_command(args.workdir, result['run_id'])}", file=sys.stderr)
+    return result
+
+
+def review_command(workdir: str, run_id: str) -> str:
+    """The command that opens a run in MLflow's UI."""
+    import shlex
+
+    return f"tfpipe ui --workdir {shlex.quote(workdir)} --run {run_id}"
+
+
+def _log_libraries_to(path: str) -> None:
+    """--verbose: Python logging of the libraries (INFO and up) into the run's log file."""
+    import logging
+
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in ("mlflow", "alembic", "apache_beam", "absl", "tensorflow"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def write_summary(path: str, result: dict[str, Any]) -> None:

@@ -34,20 +34,34 @@ def local_path(root: str, artifact_uri: str) -> str:
     return os.path.join(os.path.abspath(root), relative)
 
 
-def serve_locally(root: str) -> None:
-    """In this process, read and write `mlflow-artifacts:` URIs as files under `root`."""
+_ROOTS: dict[str, str] = {}  # tracking URI -> its mlartifacts folder, in this process
+
+
+def serve_locally(root: str, tracking_uri: str = "") -> None:
+    """In this process, read and write the store's `mlflow-artifacts:` URIs as files under root.
+
+    Against an http(s) tracking server, MLflow's own proxied repository is used as before.
+    """
     from mlflow.store.artifact.artifact_repository_registry import (
         _artifact_repository_registry)
+
+    _ROOTS[tracking_uri] = os.path.abspath(root)
+    _ROOTS[""] = os.path.abspath(root)  # the latest, for callers that pass no tracking URI
+    _artifact_repository_registry.register(SCHEME, _repository)
+
+
+def _repository(artifact_uri: str, tracking_uri: str | None = None,
+                registry_uri: str | None = None) -> Any:
+    """MLflow's proxied repository for a server; else a local one under the store's root."""
+    import mlflow
     from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
+    from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
 
-    class WorkdirArtifactRepository(LocalArtifactRepository):
-        """LocalArtifactRepository for `mlflow-artifacts:` URIs under the workdir's mlartifacts."""
-
-        def __init__(self, artifact_uri: str, tracking_uri: str | None = None,
-                     registry_uri: str | None = None) -> None:
-            super().__init__(local_path(root, artifact_uri), tracking_uri, registry_uri)
-
-    _artifact_repository_registry.register(SCHEME, WorkdirArtifactRepository)
+    effective = tracking_uri or mlflow.get_tracking_uri()
+    if effective.startswith(("http:", "https:")):
+        return MlflowArtifactsRepository(artifact_uri, tracking_uri, registry_uri)
+    root = _ROOTS.get(effective) or _ROOTS[""]
+    return LocalArtifactRepository(local_path(root, artifact_uri), tracking_uri, registry_uri)
 
 
 def uses_workdir_artifacts(tracking_uri: str) -> bool:
@@ -60,5 +74,5 @@ def client_for(tracking_uri: str, mlartifacts: str) -> Any:
     from mlflow.tracking import MlflowClient
 
     if uses_workdir_artifacts(tracking_uri):
-        serve_locally(mlartifacts)
+        serve_locally(mlartifacts, tracking_uri)
     return MlflowClient(tracking_uri=tracking_uri)

@@ -93,6 +93,10 @@ class Task(ABC, Generic[S]):
     def precheck(self, data: str, params: Params) -> None:
         """Cheap checks before Beam starts (file exists, columns); raise InputError."""
 
+    def expected_examples(self, data: str, params: Params) -> int | None:
+        """About how many records ingest will read (a progress estimate); None if unknown."""
+        return None
+
     @abstractmethod
     def read_examples(self, root: Any, data: str, params: Params) -> dict[str, Any]:
         """Beam: {'train', 'eval', 'quarantine'} PCollections of dict examples / bad records."""

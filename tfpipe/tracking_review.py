@@ -111,12 +111,16 @@ def logged_config(config: Mapping[str, Any], paths: RunPaths,
 
 def dataset_entity(data: str, fingerprint: str, counts: Mapping[str, int]) -> Any:
     """The input data as an MLflow dataset: its source, content fingerprint and split sizes."""
+    import warnings
+
     from mlflow.data.dataset_source_registry import resolve_dataset_source
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.entities import Dataset as DatasetEntity
 
-    source = resolve_dataset_source(os.path.abspath(data))
-    meta = MetaDataset(source=source, name=os.path.basename(os.path.normpath(data)),
+    with warnings.catch_warnings():  # MLflow registers its local source twice; either fits
+        warnings.simplefilter("ignore", UserWarning)
+        source = resolve_dataset_source(os.path.abspath(data))
+    meta = MetaDataset(source=source,  # type: ignore[abstract]  # MLflow's own concrete class name=os.path.basename(os.path.normpath(data)),
                        digest=fingerprint[:36]).to_dict()
     return DatasetEntity(name=meta["name"], digest=meta["digest"],
                          source_type=meta["source_type"], source=meta["source"],

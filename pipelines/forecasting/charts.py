@@ -35,10 +35,11 @@ def forecast_figure(raw: dict[str, Any], predictions: dict[str, Any]) -> Any:
     actual = raw["target"][order, 0]
     candidate = np.asarray(predictions["candidate"])[order, 0]
     candidate_mae = metrics(raw["target"], predictions["candidate"])["mae"]
-    baselines = [name for name in predictions if name != "candidate"]
-    figure, axes = plt.subplots(max(len(baselines), 1), 1, sharex=True, squeeze=False,
-                                figsize=(11, 2.8 * max(len(baselines), 1) + 0.6))
-    for axis, name in zip(axes[:, 0], baselines or [None]):
+    baselines: list[str | None] = [name for name in predictions if name != "candidate"]
+    panels = baselines or [None]
+    figure, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                                figsize=(11, 2.8 * len(panels) + 0.6))
+    for axis, name in zip(axes[:, 0], panels):
         axis.plot(steps, actual, label="actual", color="black", linewidth=1.0, zorder=1)
         title = f"candidate MAE {candidate_mae:.4g}"
         if name is not None:

@@ -58,6 +58,10 @@ class ForecastingTask(Task[ForecastingSettings]):
                 raise InputError(f"{data}: column {column!r} ({key}) not found; columns are "
                                  f"{header}; set it with --set {key}=NAME")
 
+    def expected_examples(self, data: str, params: dict[str, Any]) -> int | None:
+        """About one record per CSV row (a window or a quarantined row), less the first window."""
+        return max(series.count_rows(data) - params["window_size"] - params["horizon"] + 1, 1)
+
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: CSV -> train/eval windows and quarantined rows."""
         return root | "ReadWindowExamples" >> ReadWindowExamples(data, self.settings(params))
