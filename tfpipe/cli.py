@@ -46,6 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-tracking", dest="tracking", action="store_false",
                      help="run without MLflow: no tracking store, nothing registered")
     add_export_parser(sub, infos)
+    runs = sub.add_parser("runs", help="list pipeline runs, or compare two", description=(
+        "List the pipeline runs (one row per `tfpipe run`, newest first) of a workdir's MLflow "
+        "store: time, blessed, the headline metric against the best baseline, pushed "
+        "version, cached components. With --compare, what changed between two runs."))
+    runs.add_argument("task", metavar="TASK", nargs="?", help="only this task's runs")
+    runs.add_argument("--workdir", default="./tfpipe-work", help="default ./tfpipe-work")
+    runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    runs.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
+                      help="two run ids (or unique prefixes): config, data, code, metrics")
+    ui = sub.add_parser("ui", help="review runs in MLflow's UI", description=(
+        "Start MLflow's server on the workdir's store (one worker, 127.0.0.1 only) and print "
+        "the URL of the experiment in MLflow's Model training view; Ctrl-C stops it."))
+    ui.add_argument("--workdir", default="./tfpipe-work", help="default ./tfpipe-work")
+    ui.add_argument("--port", type=int, default=5000, help="default 5000")
+    ui.add_argument("--run", metavar="RUN_ID", help="print the URL of this run instead")
     for command in task_commands().values():
         parser_of = sub.add_parser(command.name, help=command.help,
                                    description=command.description)
@@ -119,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             from tfpipe.export_cli import export_command
 
             return export_command(args)
+        if args.command == "runs":
+            return _runs(args)
+        if args.command == "ui":
+            return _ui(args)
         if args.command in task_commands():
             return int(load_object(task_commands()[args.command].run)(args))
     except TfpipeError as error:
@@ -190,6 +209,38 @@ def review_command(workdir: str, run_id: str) -> str:
     import shlex
 
     return f"tfpipe ui --workdir {shlex.quote(workdir)} --run {run_id}"
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from tfpipe import runs
+
+    client, _ = runs.open_store(args.workdir)
+    found = runs.pipeline_runs(client, args.task)
+    if args.compare:
+        first, second = (runs.find_run(client, found, prefix) for prefix in args.compare)
+        diff = runs.compare(first, second)
+        print(json.dumps(diff, default=str) if args.json else runs.format_compare(diff))
+        return 0
+    rows = [runs.describe(run) for run in found]
+    print(json.dumps(rows, default=str) if args.json else runs.format_table(rows))
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from tfpipe import ui
+
+    print(f"starting MLflow on {args.workdir} (the first start can take a minute or two)",
+          file=sys.stderr)
+    process, url = ui.start(args.workdir, args.port, args.run)
+    print(url, flush=True)
+    print("MLflow UI is up; Ctrl-C stops it", file=sys.stderr)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ui.stop(process)
+    return 0
 
 
 def _log_libraries_to(path: str) -> None:

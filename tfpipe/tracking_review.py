@@ -81,9 +81,9 @@ def decision_note(decision: Mapping[str, Any], pushed_version: int | None,
                 f"{values[n]:.6g}" if n in values else "" for n in names) + " |")
         lines.append("")
     for check in decision.get("checks", []):
-        mark = "passed" if check["passed"] else "FAILED"
+        mark, negation = ("passed", "") if check["passed"] else ("FAILED", "not ")
         lines.append(f"- {mark}: {check['name']}: {check['metric']} {check['value']:.6g} "
-                     f"{check['comparison']} {check['threshold']:.6g}")
+                     f"{negation}{check['comparison']} {check['threshold']:.6g}")
     if pushed_version is not None:
         lines.append("")
         link = ""
