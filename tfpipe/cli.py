@@ -160,19 +160,24 @@ def entry() -> None:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from tfpipe.terminal import divert_native_stderr, log_path
+    from tfpipe.terminal import divert_native_stderr, log_path, writes_to_fd2
 
     if args.verbose:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
         os.environ["GRPC_VERBOSITY"] = "INFO"
-    native = divert_native_stderr(log_path(args.workdir))
-    if args.verbose:
-        _log_libraries_to(native.path)
+    native = divert_native_stderr(log_path(args.workdir)) if writes_to_fd2() else None
     try:
+        if args.verbose and native is not None:
+            _log_libraries_to(native.path)
         result = _run_task(args, beam_args)
     except TfpipeError:
-        print(f"tfpipe: native library output of this run in {native.path}", file=sys.stderr)
+        if native is not None:
+            print(f"tfpipe: native library output of this run in {native.path}",
+                  file=sys.stderr)
         raise
+    finally:
+        if native is not None:
+            native.restore()
     if args.json:
         print(json.dumps(result, default=str))
     return 0

@@ -28,15 +28,26 @@ class NativeLog:
 
     def restore(self) -> None:
         """Point descriptor 2 and sys.stderr back at the terminal."""
-        sys.stderr.flush()
+        terminal = sys.stderr
+        terminal.flush()
         os.dup2(self.saved_fd, 2)
         sys.stderr = self.saved_stderr
         os.close(self.saved_fd)
+        if terminal is not self.saved_stderr:
+            terminal.close()
 
 
 def log_path(workdir: str) -> str:
     """<workdir>/logs/last-run.log."""
     return os.path.join(os.path.abspath(workdir), "logs", LOG_NAME)
+
+
+def writes_to_fd2() -> bool:
+    """True when sys.stderr is descriptor 2 (not a notebook's or a test's capture)."""
+    try:
+        return sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def divert_native_stderr(path: str) -> NativeLog:
