@@ -120,7 +120,8 @@ def dataset_entity(data: str, fingerprint: str, counts: Mapping[str, int]) -> An
     with warnings.catch_warnings():  # MLflow registers its local source twice; either fits
         warnings.simplefilter("ignore", UserWarning)
         source = resolve_dataset_source(os.path.abspath(data))
-    meta = MetaDataset(source=source,  # type: ignore[abstract]  # MLflow's own concrete class name=os.path.basename(os.path.normpath(data)),
+    name = os.path.basename(os.path.normpath(data))
+    meta = MetaDataset(source=source, name=name,  # type: ignore[abstract]  # concrete in MLflow
                        digest=fingerprint[:36]).to_dict()
     return DatasetEntity(name=meta["name"], digest=meta["digest"],
                          source_type=meta["source_type"], source=meta["source"],

@@ -134,7 +134,7 @@ def test_the_parent_carries_the_decision_data_and_cached_components(tmp_path):
     assert parent.data.tags["tfpipe.cached_components"] == "ingest"
     assert parent.data.tags["tfpipe.data_fingerprint"] == "abc123"
     datasets = parent.inputs.dataset_inputs
-    assert [d.dataset.digest for d in datasets] == ["abc123"]
+    assert [(d.dataset.name, d.dataset.digest) for d in datasets] == [("series.csv", "abc123")]
     assert json.loads(datasets[0].dataset.profile)["num_examples"]["train_examples"] == 10
     children = {r.info.run_name: r for r in client.search_runs(
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{tracker.run_id}'")}
