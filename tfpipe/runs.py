@@ -103,12 +103,12 @@ def format_table(rows: list[dict[str, Any]]) -> str:
                      for line in lines)
 
 
-def find_run(client: Any, runs: list[Any], prefix: str) -> Any:
+def find_run(client: Any, runs: list[Any], prefix: str, flag: str = "--compare") -> Any:
     """The pipeline run whose id starts with `prefix`; InputError when none or several."""
     matches = [r for r in runs if r.info.run_id.startswith(prefix)]
     if len(matches) != 1:
         found = "no" if not matches else f"{len(matches)}"
-        raise InputError(f"--compare {prefix}: {found} pipeline runs match; give more of the "
+        raise InputError(f"{flag} {prefix}: {found} pipeline runs match; give more of the "
                          "run id (see `tfpipe runs`)")
     return matches[0]
 

@@ -112,24 +112,33 @@ def wait_until_up(url: str, alive: Callable[[], bool], deadline: float = START_D
     raise ServerFailed(f"mlflow server at {url} did not answer within {deadline:.0f}s")
 
 
-def start(workdir: str, port: int, run_id: str | None = None,
-          log: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
-    """Start the server in its own process group and wait for it; (process, URL to open)."""
+def start(workdir: str, port: int, run_id: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the server in its own process group and wait for it; (process, URL to open).
+
+    The server's own output goes to <workdir>/logs/mlflow-ui.log.
+    """
     from tfpipe.runs import find_run, open_store, pipeline_runs
 
     client, paths = open_store(workdir)
     experiments = prepare_views(client)
     if not experiments:
         raise InputError(f"{workdir}: no tfpipe runs in this store yet")
-    run = find_run(client, pipeline_runs(client), run_id) if run_id else None
+    run = find_run(client, pipeline_runs(client), run_id, "--run") if run_id else None
     experiment_id = (run.info.experiment_id if run is not None
                      else _latest_experiment(client, experiments))
-    process = subprocess.Popen(server_command(paths, port), env=server_environment(),
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                               start_new_session=True)
+    log_path = os.path.join(paths.workdir, "logs", "mlflow-ui.log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(server_command(paths, port), env=server_environment(),
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                   start_new_session=True)
     base = f"http://{HOST}:{port}"
     try:
         wait_until_up(base, lambda: process.poll() is None)
+    except ServerFailed as error:
+        stop(process)
+        raise ServerFailed(f"{error} (is port {port} taken? try --port; the server's "
+                           f"output is in {log_path})") from None
     except BaseException:
         stop(process)
         raise

@@ -184,3 +184,19 @@ def test_ui_prints_the_experiment_in_model_training_mode_with_review_columns(two
         "mlflow.sharedViewState.tfpipe-review"])
     assert {"metrics.`mae/candidate`", "metrics.`mae/naive`", "tags.`tfpipe.blessed`",
             "metrics.`pushed_version`"} <= set(view["selectedColumns"])
+
+
+def test_ui_names_a_taken_port_and_an_unknown_run(two_runs):
+    workdir, _, _ = two_runs
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([TFPIPE, "ui", "--workdir", workdir, "--port", str(port)],
+                              capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"is port {port} taken? try --port" in done.stderr
+    assert os.path.exists(os.path.join(workdir, "logs", "mlflow-ui.log"))
+    unknown = subprocess.run([TFPIPE, "ui", "--workdir", workdir, "--run", "zzz"],
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert unknown.returncode == 2 and "--run zzz: no pipeline runs match" in unknown.stderr
