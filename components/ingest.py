@@ -15,7 +15,7 @@ from tfpipe.registry import load_task
 from tfpipe.task import Task
 
 SPLITS = ("train", "eval")
-# The first quarantined records, kept beside the statistics for reviewers (MLflow artifacts).
+# The first quarantined records, beside the full list, for reviewers (MLflow artifacts).
 QUARANTINE_SAMPLE = "quarantine_sample.jsonl"
 QUARANTINE_SAMPLE_SIZE = 100
 
@@ -71,7 +71,7 @@ def summarize(context: RunContext, task: str, data: str, max_bad_fraction: float
     check_quarantine(data, bad, stats, max_bad_fraction, hooks.quarantine_reasons)
     _write_json({"quarantined": len(bad), "splits": stats}, statistics.path("summary.json"))
     files = [f"statistics/{split}.json" for split in SPLITS] + ["statistics/summary.json"]
-    files += review_files(task, bad, statistics.uri)
+    files += review_files(task, bad, examples.uri)
     counts = {f"{split}_examples": stats[split]["count"] for split in SPLITS}
     reasons = dict(sorted(Counter(str(b.get("reason")) for b in bad).items()))
     by_reason = f" ({', '.join(f'{r}: {n}' for r, n in reasons.items())})" if reasons else ""
@@ -85,19 +85,19 @@ def summarize(context: RunContext, task: str, data: str, max_bad_fraction: float
 
 
 def review_files(task: str, bad: list[dict[str, Any]], directory: str) -> list[str]:
-    """Copy the schema the data was checked against and a quarantine sample beside the stats."""
+    """Copy the schema the data was checked against and a quarantine sample into examples/."""
     from tfpipe.schemas import schema_path
 
     names = []
     schema = schema_path(task)
     if os.path.exists(schema):
         shutil.copyfile(schema, os.path.join(directory, "schema.pbtxt"))
-        names.append("statistics/schema.pbtxt")
+        names.append("examples/schema.pbtxt")
     if bad:
         with open(os.path.join(directory, QUARANTINE_SAMPLE), "w", encoding="utf-8") as handle:
             for record in bad[:QUARANTINE_SAMPLE_SIZE]:
                 handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
-        names.append(f"statistics/{QUARANTINE_SAMPLE}")
+        names.append(f"examples/{QUARANTINE_SAMPLE}")
     return names
 
 

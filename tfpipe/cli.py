@@ -8,7 +8,7 @@ import sys
 import traceback
 from typing import Any
 
-from tfpipe.errors import ComponentFailed, TfpipeError
+from tfpipe.errors import ComponentFailed, InputError, TfpipeError
 from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
@@ -170,14 +170,16 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         if args.verbose and native is not None:
             _log_libraries_to(native.path)
         result = _run_task(args, beam_args)
-    except TfpipeError:
-        if native is not None:
+    except TfpipeError as error:
+        if native is not None and not isinstance(error, InputError) \
+                and not native.discard_if_empty():
             print(f"tfpipe: native library output of this run in {native.path}",
                   file=sys.stderr)
         raise
     finally:
         if native is not None:
             native.restore()
+            native.discard_if_empty()
     if args.json:
         print(json.dumps(result, default=str))
     return 0

@@ -25,6 +25,19 @@ class NativeLog:
     path: str
     saved_fd: int
     saved_stderr: Any
+    created: list[str]  # folders made for the log, innermost first
+
+    def discard_if_empty(self) -> bool:
+        """Remove an empty log and the folders made for it (a run refused before any work)."""
+        try:
+            if os.path.getsize(self.path):
+                return False
+            os.remove(self.path)
+            for folder in self.created:
+                os.rmdir(folder)
+        except OSError:
+            pass
+        return True
 
     def restore(self) -> None:
         """Point descriptor 2 and sys.stderr back at the terminal."""
@@ -52,6 +65,11 @@ def writes_to_fd2() -> bool:
 
 def divert_native_stderr(path: str) -> NativeLog:
     """Send descriptor 2 to `path` (truncated); keep sys.stderr on the terminal."""
+    created = []
+    folder = os.path.dirname(path)
+    while folder and not os.path.exists(folder):
+        created.append(folder)
+        folder = os.path.dirname(folder)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     sys.stderr.flush()
     saved_fd = os.dup(2)
@@ -63,4 +81,4 @@ def divert_native_stderr(path: str) -> NativeLog:
     os.close(log_fd)
     saved = sys.stderr
     sys.stderr = terminal
-    return NativeLog(path, saved_fd, saved)
+    return NativeLog(path, saved_fd, saved, created)
