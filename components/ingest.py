@@ -30,7 +30,7 @@ def ingest(context: RunContext, task: Parameter[str], data: DataPath,
     context.log(f"reading {data}")
     with context.progress("reading", hooks.expected_examples(data, params), "records") as bar:
         write_splits(context, hooks, data, params, examples, statistics, bar.name)
-    return summarize(context, task, data, max_bad_fraction, examples, statistics)
+    return summarize(context, hooks, task, data, max_bad_fraction, examples, statistics)
 
 
 def write_splits(context: RunContext, hooks: Task, data: str, params: dict[str, Any],
@@ -63,8 +63,8 @@ def write_splits(context: RunContext, hooks: Task, data: str, params: dict[str, 
                  shard_name_template=""))
 
 
-def summarize(context: RunContext, task: str, data: str, max_bad_fraction: float,
-              examples: Examples, statistics: Statistics) -> Report:
+def summarize(context: RunContext, hooks: Task, task: str, data: str,
+              max_bad_fraction: float, examples: Examples, statistics: Statistics) -> Report:
     """Check the quarantine share, write summary.json and the review files; the report."""
     stats = {split: _read_json(statistics.path(f"{split}.json")) for split in SPLITS}
     bad = _read_jsonl(examples.path("quarantine.jsonl"))
