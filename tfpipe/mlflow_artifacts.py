@@ -64,6 +64,19 @@ def _repository(artifact_uri: str, tracking_uri: str | None = None,
     return LocalArtifactRepository(local_path(root, artifact_uri), tracking_uri, registry_uri)
 
 
+def registry_source(artifact_uri: str, tracking_uri: str) -> str:
+    """A model version's source: the local file for this process's workdir artifacts.
+
+    MLflow's own tools (`mlflow models serve`, `models:/` URIs in another process) resolve a
+    registered version without tfpipe's mapping, so the registry points at the file itself;
+    run artifacts (plots, statistics) stay relative to the store.
+    """
+    root = _ROOTS.get(tracking_uri)
+    if root is None or not artifact_uri.startswith(f"{SCHEME}:"):
+        return artifact_uri
+    return f"file://{local_path(root, artifact_uri)}"
+
+
 def uses_workdir_artifacts(tracking_uri: str) -> bool:
     """True for the embedded sqlite store, whose artifacts live in <workdir>/mlartifacts."""
     return tracking_uri.startswith("sqlite:")
