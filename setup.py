@@ -20,10 +20,13 @@ setup(
         "pillow>=10",
         "pyyaml>=6",
         "psutil>=5.9",
+        "rich>=13",  # progress bars on a terminal
         "scikit-learn>=1.3",  # the vision task's default data: its bundled 8x8 digits
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout>=2.3", "mypy>=1.10"],
+        # playwright drives Debian's /usr/bin/chromium (installed by .ci/run) in the UI test;
+        # its own browser download is never used.
+        "test": ["pytest>=8", "pytest-timeout>=2.3", "mypy>=1.10", "playwright>=1.50"],
         "lite": ["ai-edge-litert>=2.3"],  # device exports: the TFLite interpreter
         # Orchestrators: `tfpipe export airflow|kfp`; the DAG file and IR need only these.
         "airflow": ["apache-airflow>=3.3,<4", "apache-airflow-providers-docker>=4",

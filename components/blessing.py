@@ -59,18 +59,28 @@ def change_check(metric: str, value: float, champion_value: float, relative_tole
                        "champion", champion_value)
 
 
+def describe(check: Check) -> str:
+    """One check with both numbers, e.g. `mae 5.06 <= 5.88 (naive 6.19, margin 0.05)`."""
+    against = (f" ({check.against} {check.against_value:.6g})"
+               if check.against_value is not None else "")
+    verdict = "passed" if check.passed else "failed"
+    return (f"{verdict} {check.name}: {check.metric} {check.value:.6g} "
+            f"{'' if check.passed else 'not '}{check.comparison} {check.threshold:.6g}{against}")
+
+
 def decide(checks: list[Check], force_reason: str = "") -> dict[str, Any]:
-    """The blessing decision with its reason and every check."""
+    """The blessing decision with its reason, every check, and whether checks alone pass."""
     failed = [c for c in checks if not c.passed]
-    if force_reason:
-        blessed, reason = True, f"forced: {force_reason}"
-    elif failed:
-        blessed = False
-        reason = "; ".join(f"failed {c.name}: {c.metric} {c.value:.6g} not {c.comparison} "
-                           f"{c.threshold:.6g}" for c in failed)
-    elif checks:
-        blessed, reason = True, f"passed all {len(checks)} checks"
+    would_pass = bool(checks) and not failed
+    if not checks:
+        verdict = "no checks configured"
     else:
-        blessed, reason = False, "no checks configured"
-    return {"blessed": blessed, "forced": bool(force_reason), "reason": reason,
-            "checks": [asdict(c) for c in checks]}
+        verdict = "; ".join(describe(c) for c in (failed or checks))
+    if force_reason:
+        blessed = True
+        reason = (f"forced: {force_reason} (the checks alone would have "
+                  f"{'passed' if would_pass else 'failed'}: {verdict})")
+    else:
+        blessed, reason = would_pass, verdict
+    return {"blessed": blessed, "forced": bool(force_reason), "would_have_passed": would_pass,
+            "reason": reason, "checks": [asdict(c) for c in checks]}

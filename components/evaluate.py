@@ -18,7 +18,7 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
              statistics: Input[Statistics], model: Input[Model],
              evaluation: Output[ModelEvaluation]) -> Report:
     """Score everything on the eval split, check thresholds, write blessing.json."""
-    from tfpipe.components import blessing, tfrecords
+    from tfpipe.components import blessing, charts, tfrecords
     from tfpipe.components.scoring import call_batched, load_signature
 
     hooks = load_task(task)
@@ -59,12 +59,12 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
         json.dump(decision, handle, indent=2, default=float)
     arrays: dict[str, Any] = {name: np.asarray(p) for name, p in predictions.items()}
     np.savez(evaluation.path("predictions.npz"), **arrays)
-    plots = hooks.plots(raw, predictions, evaluation.uri)
+    plots = [charts.candidate_vs_baselines(candidate, scores, evaluation.uri)]
+    plots += hooks.plots(raw, predictions, evaluation.uri)
     verdict = "blessed" if decision["blessed"] else "not blessed"
     context.log(f"{verdict}: {decision['reason']}")
-    metrics = {f"candidate_{k}": v for k, v in candidate.items()}
-    for name, values in scores.items():
-        metrics.update({f"{name}_{k}": v for k, v in values.items()})
+    # Candidate and baseline metrics go on the parent run from blessing.json (tracking).
+    metrics = {"eval_examples": float(len(labels))}
     tags = {"blessed": str(decision["blessed"]).lower()}
     if decision["forced"]:
         tags["forced_blessing"] = params["force_bless"]

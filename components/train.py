@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from typing import Any
@@ -22,7 +23,7 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
 
     from tfpipe.components import export
     from tfpipe.components.datasets import training_datasets
-    from tfpipe.components.progress import EpochLogger
+    from tfpipe.components.progress import BarCallback, EpochLogger
     from tfpipe.components.transform import is_materialized
 
     hooks = load_task(task)
@@ -36,14 +37,18 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
         raw=not materialized)
     context.log(f"training on {sizes['train']} examples, validating on {sizes['validation']}")
     keras_model = hooks.build_model(params, tft_output)
-    callbacks: list[Any] = [EpochLogger(context.log, params["epochs"])]
-    if validation_ds is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=params["patience"], restore_best_weights=True))
-    fit_started = time.perf_counter()
-    history = keras_model.fit(train_ds, validation_data=validation_ds,
-                              epochs=params["epochs"], callbacks=callbacks, verbose=0)
-    fit_seconds = time.perf_counter() - fit_started
+    epochs = params["epochs"]
+    with context.progress("fitting", None, "batches") as bar:
+        callbacks: list[Any] = [
+            BarCallback(bar, epochs, math.ceil(sizes["train"] / params["batch_size"]))
+            if bar.live else EpochLogger(context.log, epochs)]
+        if validation_ds is not None:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=params["patience"], restore_best_weights=True))
+        fit_started = time.perf_counter()
+        history = keras_model.fit(train_ds, validation_data=validation_ds,
+                                  epochs=epochs, callbacks=callbacks, verbose=0)
+        fit_seconds = time.perf_counter() - fit_started
     export.save_serving_model(hooks, keras_model, tft_output, params, model.uri)
     curves = history.history
     plot = export.learning_curves(curves, model.path("learning_curves.png"))

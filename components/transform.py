@@ -22,6 +22,8 @@ TRANSFORMED_SPLIT = "train"
 # In transformed_examples: whether the transformed train split was written. When it was not
 # (a task's `materialize: false`), train reads ingest's examples through the transform graph.
 MATERIALIZED_FILE = "materialized.json"
+# In transform_graph: what the fitted transform learned, for reviewers (logged to MLflow).
+FACTS_FILE = "facts.json"
 
 
 @component
@@ -35,6 +37,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     from tensorflow_transform.tf_metadata import schema_utils
     from tfx_bsl.public import tfxio
 
+    from tfpipe.beam_progress import count_into
     from tfpipe.components import tfrecords
 
     hooks = load_task(task)
@@ -43,11 +46,14 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     preprocessing_fn = hooks.preprocessing_fn(params)
     materialize = bool(params.get("materialize", True))
     context.log("fitting on the train split" + (" and transforming it" if materialize else ""))
-    with context.beam_pipeline() as root, tft_beam.Context(
-            temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=False):
+    with context.progress("fitting on train", train_count(statistics)) as bar, \
+            context.beam_pipeline() as root, tft_beam.Context(
+                temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=False):
         reader = tfxio.TFExampleRecord(
             file_pattern=tfrecords.split_files(examples.uri, TRANSFORMED_SPLIT), schema=schema)
-        source = (root | "ReadTrain" >> reader.BeamSource(), reader.TensorAdapterConfig())
+        source = (root | "ReadTrain" >> reader.BeamSource()
+                  | "CountTrain" >> count_into(bar.name, record_batch_rows),
+                  reader.TensorAdapterConfig())
         if materialize:
             (data, _), transform_fn = (source | "AnalyzeAndTransform"
                                        >> tft_beam.AnalyzeAndTransformDataset(
@@ -62,8 +68,43 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
         _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(transform_graph.uri)
     with open(transformed_examples.path(MATERIALIZED_FILE), "w", encoding="utf-8") as handle:
         json.dump({"materialized": materialize}, handle)
+    facts, files = review_facts(hooks, params, transform_graph)
     return Report(summary={"splits": [TRANSFORMED_SPLIT] if materialize else [],
-                           "materialized": materialize})
+                           "materialized": materialize},
+                  metrics=facts, files=files)
+
+
+def review_facts(hooks: Task, params: dict[str, Any],
+                 transform_graph: TransformGraph) -> tuple[dict[str, float], list[str]]:
+    """Vocabulary sizes and the task's fitted numbers, written to facts.json; files to log."""
+    import tensorflow_transform as tft
+
+    tft_output = tft.TFTransformOutput(transform_graph.uri)
+    assets = os.path.join(tft.TFTransformOutput.TRANSFORM_FN_DIR, "assets")
+    folder = transform_graph.path(assets)
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    facts = {f"vocabulary_size/{name}": float(tft_output.vocabulary_size_by_name(name))
+             for name in names}
+    facts.update(hooks.transform_facts(tft_output, params))
+    with open(transform_graph.path(FACTS_FILE), "w", encoding="utf-8") as handle:
+        json.dump(facts, handle, indent=2, sort_keys=True)
+    files = [os.path.join("transform_graph", FACTS_FILE)]
+    files += [os.path.join("transform_graph", assets, name) for name in names]
+    return facts, files
+
+
+def train_count(statistics: Statistics) -> int | None:
+    """The train split's example count from ingest's statistics (the bar's total)."""
+    try:
+        with open(statistics.path("train.json"), encoding="utf-8") as handle:
+            return int(json.load(handle)["count"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def record_batch_rows(batch: Any) -> int:
+    """Rows of one Arrow RecordBatch."""
+    return int(batch.num_rows)
 
 
 def is_materialized(transformed_examples: Examples) -> bool:

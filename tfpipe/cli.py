@@ -8,7 +8,7 @@ import sys
 import traceback
 from typing import Any
 
-from tfpipe.errors import ComponentFailed, TfpipeError
+from tfpipe.errors import ComponentFailed, InputError, TfpipeError
 from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
@@ -36,13 +36,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="end with one JSON summary line")
     run.add_argument("--summary-file", metavar="PATH",
                      help="also write the JSON summary to PATH (an orchestrator's output)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.add_argument("--quiet", action="store_true", help="no progress bars or lines on stderr")
+    run.add_argument("--verbose", action="store_true",
+                     help="TensorFlow's and the libraries' own logging, in full, into "
+                     "<workdir>/logs/last-run.log")
     run.add_argument("--no-wait", dest="wait", action="store_false",
                      help="fail at once when another run of the pipeline holds the workdir "
                      "(default: wait for it, then reuse its cached results)")
     run.add_argument("--no-tracking", dest="tracking", action="store_false",
                      help="run without MLflow: no tracking store, nothing registered")
     add_export_parser(sub, infos)
+    runs = sub.add_parser("runs", help="list pipeline runs, or compare two", description=(
+        "List the pipeline runs (one row per `tfpipe run`, newest first) of a workdir's MLflow "
+        "store: time, blessed, the headline metric against the best baseline, pushed "
+        "version, cached components. With --compare, what changed between two runs."))
+    runs.add_argument("task", metavar="TASK", nargs="?", help="only this task's runs")
+    runs.add_argument("--workdir", default="./tfpipe-work", help="default ./tfpipe-work")
+    runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    runs.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
+                      help="two run ids (or unique prefixes): config, data, code, metrics")
+    ui = sub.add_parser("ui", help="review runs in MLflow's UI", description=(
+        "Start MLflow's server on the workdir's store (one worker, 127.0.0.1 only) and print "
+        "the URL of the experiment in MLflow's Model training view; Ctrl-C stops it."))
+    ui.add_argument("--workdir", default="./tfpipe-work", help="default ./tfpipe-work")
+    ui.add_argument("--port", type=int, default=5000, help="default 5000")
+    ui.add_argument("--run", metavar="RUN_ID", help="print the URL of this run instead")
     for command in task_commands().values():
         parser_of = sub.add_parser(command.name, help=command.help,
                                    description=command.description)
@@ -116,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             from tfpipe.export_cli import export_command
 
             return export_command(args)
+        if args.command == "runs":
+            return _runs(args)
+        if args.command == "ui":
+            return _ui(args)
         if args.command in task_commands():
             return int(load_object(task_commands()[args.command].run)(args))
     except TfpipeError as error:
@@ -138,6 +160,32 @@ def entry() -> None:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from tfpipe.terminal import divert_native_stderr, log_path, writes_to_fd2
+
+    if args.verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+        os.environ["GRPC_VERBOSITY"] = "INFO"
+    native = divert_native_stderr(log_path(args.workdir)) if writes_to_fd2() else None
+    try:
+        if args.verbose and native is not None:
+            _log_libraries_to(native.path)
+        result = _run_task(args, beam_args)
+    except TfpipeError as error:
+        if native is not None and not isinstance(error, InputError) \
+                and not native.discard_if_empty():
+            print(f"tfpipe: native library output of this run in {native.path}",
+                  file=sys.stderr)
+        raise
+    finally:
+        if native is not None:
+            native.restore()
+            native.discard_if_empty()
+    if args.json:
+        print(json.dumps(result, default=str))
+    return 0
+
+
+def _run_task(args: argparse.Namespace, beam_args: list[str]) -> dict[str, Any]:
     from tfpipe.local_run import run_task
 
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
@@ -151,18 +199,68 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
                   if result["pushed_version"] is not None else "")
         print(f"{args.task} {args.component}: {verb}{pushed}; {result['seconds']['total']:.1f}s; "
               f"MLflow run {result['run_id']}", file=sys.stderr)
-        if args.json:
-            print(json.dumps(result, default=str))
-        return 0
+        return result
     pushed = (f"pushed version {result['pushed_version']} to {result['serving_path']}"
               if result["pushed_version"] is not None else "nothing pushed")
     verdict = "blessed" if result["blessed"] else "not blessed"
     tracked = f"MLflow run {result['run_id']}" if result["run_id"] else "not tracked"
     print(f"{args.task}: {verdict} ({result['reason']}); {pushed}; "
           f"{result['seconds']['total']:.1f}s; {tracked}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(result, default=str))
+    if result["run_id"]:
+        print(f"review it: {review_command(args.workdir, result['run_id'])}", file=sys.stderr)
+    return result
+
+
+def review_command(workdir: str, run_id: str) -> str:
+    """The command that opens a run in MLflow's UI."""
+    import shlex
+
+    return f"tfpipe ui --workdir {shlex.quote(workdir)} --run {run_id}"
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from tfpipe import runs
+
+    client, _ = runs.open_store(args.workdir)
+    found = runs.pipeline_runs(client, args.task)
+    if args.compare:
+        first, second = (runs.find_run(client, found, prefix) for prefix in args.compare)
+        diff = runs.compare(first, second)
+        print(json.dumps(diff, default=str) if args.json else runs.format_compare(diff))
+        return 0
+    rows = [runs.describe(run) for run in found]
+    print(json.dumps(rows, default=str) if args.json else runs.format_table(rows))
     return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from tfpipe import ui
+
+    print(f"starting MLflow on {args.workdir} (the first start can take a minute or two)",
+          file=sys.stderr)
+    process, url = ui.start(args.workdir, args.port, args.run)
+    print(url, flush=True)
+    print("MLflow UI is up; Ctrl-C stops it", file=sys.stderr)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ui.stop(process)
+    return 0
+
+
+def _log_libraries_to(path: str) -> None:
+    """--verbose: Python logging of the libraries (INFO and up) into the run's log file."""
+    import logging
+
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in ("mlflow", "alembic", "apache_beam", "absl", "tensorflow"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def write_summary(path: str, result: dict[str, Any]) -> None:

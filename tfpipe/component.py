@@ -45,11 +45,15 @@ class Report:
     plots: list[str] = field(default_factory=list)  # paths relative to the artifact folder
     tags: dict[str, str] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    # Files for reviewers (statistics, schema, vocabularies), relative to the artifact folder;
+    # logged as run artifacts under their folder's name.
+    files: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for artifact.json."""
         return {"metrics": self.metrics, "history": self.history, "params": self.params,
-                "plots": self.plots, "tags": self.tags, "summary": self.summary}
+                "plots": self.plots, "tags": self.tags, "summary": self.summary,
+                "files": self.files}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,15 @@ class RunContext:
         if not self.quiet:
             print(f"  [{self.component}] {message}", file=sys.stderr, flush=True)
 
+    def progress(self, description: str, total: int | None = None,
+                 unit: str = "examples") -> Any:
+        """A progress bar (tfpipe.progress.Bar) for one long step; use it as a context manager."""
+        from tfpipe.progress import open_bar
+
+        name = f"{self.pipeline}/{self.component}/{description}"
+        return open_bar(name, f"{self.component}: {description}", total, unit, self.quiet,
+                        self.log)
+
     def beam_options(self) -> Any:
         """Beam PipelineOptions from the pass-through args; DirectRunner unless told otherwise."""
         from apache_beam.options.pipeline_options import PipelineOptions

@@ -92,6 +92,7 @@ def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
     from tfpipe.runner import LocalRunner
     from tfpipe.tracking_hook import TrackingHook
     from tfpipe.tracking_process import BackgroundTracker
+    from tfpipe.tracking_review import logged_config
     from tfpipe.pipelines.standard import WARM_IMPORTS
 
     pipeline, config, paths = prepared.pipeline, prepared.config, prepared.paths
@@ -102,7 +103,9 @@ def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
     if store_check is not None:
         store_check.result()  # before any component: a dead store stops the run here
         experiment = config["experiment_name"] or pipeline.name
-        tracker = BackgroundTracker(paths, experiment, prepared.task, config, prepared.data,
+        tracked = logged_config(load_task(prepared.task).filled_defaults(config), paths,
+                                experiment)
+        tracker = BackgroundTracker(paths, experiment, prepared.task, tracked, prepared.data,
                                     tracker=orchestrated_tracker(prepared, experiment,
                                                                  component, run_id))
         run_hooks = [TrackingHook(tracker)]

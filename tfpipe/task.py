@@ -85,10 +85,18 @@ class Task(ABC, Generic[S]):
         """Fill data-dependent keys (e.g. native image size) once the data path is known."""
         return config
 
+    def filled_defaults(self, config: Params) -> Params:
+        """Config as tracked: keys whose None default the task fills with a value, filled."""
+        return config
+
     # ---- ingest ----
 
     def precheck(self, data: str, params: Params) -> None:
         """Cheap checks before Beam starts (file exists, columns); raise InputError."""
+
+    def expected_examples(self, data: str, params: Params) -> int | None:
+        """About how many records ingest will read (a progress estimate); None if unknown."""
+        return None
 
     @abstractmethod
     def read_examples(self, root: Any, data: str, params: Params) -> dict[str, Any]:
@@ -107,6 +115,10 @@ class Task(ABC, Generic[S]):
     @abstractmethod
     def preprocessing_fn(self, params: Params) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The tf.Transform preprocessing_fn."""
+
+    def transform_facts(self, tft_output: Any, params: Params) -> dict[str, float]:
+        """Numbers the fitted transform learned (e.g. scaling mean and std), for reviewers."""
+        return {}
 
     # ---- train: model and training examples ----
 

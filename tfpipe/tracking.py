@@ -8,10 +8,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfpipe.cache import flatten
+from tfpipe.cache import canonical_json, digest, flatten
 from tfpipe.config import RunPaths
 from tfpipe.faults import pause_point
 from tfpipe.run_sweep import PARENT_TAG, owner_tags, sweep_stale_runs
+from tfpipe.mlflow_artifacts import client_for, experiment_location, uses_workdir_artifacts
+from tfpipe.tracking_review import (EXPERIMENT_KIND, NOTE_TAG, dataset_entity, decision_metrics,
+                                    decision_note, decision_tags, model_version_path)
 
 MAX_PARAM_LENGTH = 6000
 
@@ -27,6 +30,9 @@ class ComponentEvent:
     seconds: float
     directory: str
     report: dict[str, Any] = field(default_factory=dict)
+    fingerprint: dict[str, Any] = field(default_factory=dict)  # of the artifact's cache key
+    started_at: float = 0.0  # wall-clock seconds; 0 when unknown (then: the logging time)
+    ended_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class RunEnd:
     seconds: float
     metrics: dict[str, float] = field(default_factory=dict)
     pushed_version: int | None = None
+    ended_at: float = 0.0  # wall-clock seconds; 0 when unknown (then: the logging time)
+    cached: tuple[str, ...] = ()
 
 
 class MlflowTracker:
@@ -55,6 +63,9 @@ class MlflowTracker:
         # Made where the run is (the tracker is pickled to the tracking process), so the runs
         # name the `tfpipe run` process as their owner for the sweep of killed runs.
         self.owner = owner_tags()
+        self.started_at = time.time()  # the run began before MLflow is set up
+        self.decision: dict[str, Any] | None = None
+        self.pushed_version: int | None = None
 
     def start(self) -> None:
         """Create (or reuse) the experiment and open the parent run."""
@@ -65,30 +76,32 @@ class MlflowTracker:
         """Connect to the store and create (or reuse) the pipeline's experiment."""
         import logging
 
-        from mlflow.tracking import MlflowClient
-
         from tfpipe.mlflow_store import seed_new_store
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no DB-migration chatter
         logging.getLogger("alembic").setLevel(logging.WARNING)
         seed_new_store(self.paths.tracking_uri)
-        self.client = MlflowClient(tracking_uri=self.paths.tracking_uri)
+        self.client = client_for(self.paths.tracking_uri, self.paths.mlartifacts)
         experiment = self.client.get_experiment_by_name(self.experiment_name)
         if experiment is None:
             location = None
-            if self.paths.tracking_uri.startswith("sqlite:"):
+            if uses_workdir_artifacts(self.paths.tracking_uri):
                 os.makedirs(self.paths.mlartifacts, exist_ok=True)
-                location = f"file://{self.paths.mlartifacts}"
-            self.experiment_id = self.client.create_experiment(self.experiment_name,
-                                                               artifact_location=location)
+                location = experiment_location(self.experiment_name)
+            self.experiment_id = self.client.create_experiment(
+                self.experiment_name, artifact_location=location, tags=EXPERIMENT_KIND)
         else:
             self.experiment_id = experiment.experiment_id
+            for key, value in EXPERIMENT_KIND.items():
+                if experiment.tags.get(key) != value:
+                    self.client.set_experiment_tag(self.experiment_id, key, value)
         sweep_stale_runs(self.client, [self.experiment_id])
 
     def create_parent(self, tags: dict[str, str]) -> str:
         """Open a parent run with the config as params; its run id."""
-        run_name = f"{self.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_name = f"{self.task}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(self.started_at))}"
         run = self.client.create_run(self.experiment_id, run_name=run_name,
+                                     start_time=_millis(self.started_at),
                                      tags={"tfpipe.task": self.task, "tfpipe.data": self.data,
                                            "tfpipe.workdir": self.paths.workdir, **tags})
         self._log_params(run.info.run_id, {**self.config, "data": self.data})
@@ -102,18 +115,22 @@ class MlflowTracker:
         """Nothing to wait for: `start` opened the parent run or raised."""
 
     def record_component(self, event: ComponentEvent) -> None:
-        """A nested run with the component's params, metrics, per-epoch history and plots."""
+        """A nested run with the component's real span, params, metrics, history and files."""
         from mlflow.entities import Metric
 
         report = event.report
-        child = self.client.create_run(self.experiment_id, run_name=event.name, tags={
-            "mlflow.parentRunId": self.run_id, "tfpipe.component": event.name,
-            "tfpipe.cached": str(event.cached).lower(), "tfpipe.cache_key": event.key,
-            "tfpipe.reason": event.reason, "tfpipe.artifact": event.directory,
-            **self.component_tags(), **report.get("tags", {})})
+        ended = event.ended_at or time.time()
+        child = self.client.create_run(
+            self.experiment_id, run_name=event.name,
+            start_time=_millis(event.started_at or ended), tags={
+                "mlflow.parentRunId": self.run_id, "tfpipe.component": event.name,
+                "tfpipe.cached": str(event.cached).lower(), "tfpipe.cache_key": event.key,
+                "tfpipe.reason": event.reason,
+                "tfpipe.artifact": os.path.relpath(event.directory, self.paths.workdir),
+                **self.component_tags(), **report.get("tags", {})})
         child_id = child.info.run_id
         self._log_params(child_id, report.get("params", {}))
-        now = int(time.time() * 1000)
+        now = _millis(ended)
         metrics = [Metric(k, float(v), now, 0) for k, v in report.get("metrics", {}).items()]
         metrics.append(Metric("seconds", event.seconds, now, 0))
         for name, values in report.get("history", {}).items():
@@ -122,26 +139,46 @@ class MlflowTracker:
             self.client.log_batch(child_id, metrics=metrics[start:start + 900])
         for relative in report.get("plots", []):
             self.client.log_artifact(child_id, os.path.join(event.directory, relative), "plots")
+        for relative in report.get("files", []):
+            path = os.path.join(event.directory, relative)
+            if os.path.exists(path):
+                self.client.log_artifact(child_id, path, os.path.dirname(relative) or None)
+        if event.name == "ingest":
+            self._log_dataset(child_id, event)
+        self._log_source(event)
         blessing = os.path.join(event.directory, "evaluation", "blessing.json")
         if os.path.exists(blessing):
             self.client.log_artifact(child_id, blessing)
-            self._tag_blessing(blessing)
+            self._record_decision(blessing)
         summary = report.get("summary", {})
         if event.name == "push" and summary.get("pushed"):  # cached too: a killed run's
-            self.registered = self._register(child_id, summary,  # push may be unregistered
+            self.pushed_version = summary.get("version")  # push may be unregistered
+            self.registered = self._register(child_id, summary,
                                              os.path.join(event.directory, "pushed_model"))
-        self.client.set_terminated(child_id, "FINISHED")
+        self.client.set_terminated(child_id, "FINISHED", end_time=now)
 
     def finish(self, end: RunEnd) -> None:
-        """Close the parent run with the headline metrics."""
-        from mlflow.entities import Metric
+        """Close the parent run: headline metrics, pushed version, model link, description."""
+        from mlflow.entities import Metric, RunTag
 
-        now = int(time.time() * 1000)
-        metrics = [Metric("total_seconds", end.seconds, now, 0)]
-        metrics += [Metric(k, float(v), now, 0) for k, v in end.metrics.items()]
-        self.client.log_batch(self.run_id, metrics=metrics)
-        self.client.set_tag(self.run_id, "tfpipe.pushed_version", str(end.pushed_version or ""))
-        self.client.set_terminated(self.run_id, "FINISHED")
+        ended = _millis(end.ended_at or time.time())
+        metrics = [Metric("total_seconds", end.seconds, ended, 0)]
+        metrics += [Metric(k, float(v), ended, 0) for k, v in end.metrics.items()]
+        version = end.pushed_version if end.pushed_version is not None else self.pushed_version
+        if version is not None:
+            metrics.append(Metric("pushed_version", float(version), ended, 0))
+        tags = {"tfpipe.pushed_version": str(version or ""),
+                "tfpipe.cached_components": ",".join(end.cached)}
+        if self.registered:
+            tags["tfpipe.registered_model"] = (f"{self.registered['name']}/"
+                                               f"{self.registered['version']}")
+            tags["tfpipe.registered_model_url"] = model_version_path(
+                self.registered["name"], self.registered["version"])
+        if self.decision is not None:
+            tags[NOTE_TAG] = decision_note(self.decision, version, self.registered)
+        self.client.log_batch(self.run_id, metrics=metrics,
+                              tags=[RunTag(k, v) for k, v in tags.items()])
+        self.client.set_terminated(self.run_id, "FINISHED", end_time=ended)
 
     def fail(self, message: str) -> None:
         """Mark the parent run failed with the error."""
@@ -160,13 +197,39 @@ class MlflowTracker:
             print(f"warning: could not record the failure in MLflow: {tracking_error}",
                   file=sys.stderr)
 
-    def _tag_blessing(self, path: str) -> None:
+    def _record_decision(self, path: str) -> None:
+        """The blessing on the parent run: candidate and baseline metrics, checks, verdict."""
+        from mlflow.entities import Metric, RunTag
+
         with open(path, encoding="utf-8") as handle:
-            decision = json.load(handle)
-        self.client.set_tag(self.run_id, "tfpipe.blessed", str(decision["blessed"]).lower())
-        self.client.set_tag(self.run_id, "tfpipe.blessing_reason", decision["reason"][:5000])
-        if decision.get("forced"):
-            self.client.set_tag(self.run_id, "tfpipe.forced_blessing", decision["reason"])
+            self.decision = json.load(handle)
+        now = int(time.time() * 1000)
+        self.client.log_batch(
+            self.run_id,
+            metrics=[Metric(k, v, now, 0) for k, v in decision_metrics(self.decision).items()],
+            tags=[RunTag(k, v) for k, v in decision_tags(self.decision).items()])
+
+    def _log_dataset(self, child_id: str, event: ComponentEvent) -> None:
+        """The input data as an MLflow dataset input of the ingest run and the parent."""
+        from mlflow.entities import DatasetInput, InputTag
+
+        fingerprint = str(event.fingerprint.get("data", {}).get("data", ""))
+        if not fingerprint:
+            return
+        counts = event.report.get("summary", {}).get("counts", {})
+        dataset = dataset_entity(self.data, fingerprint, counts)
+        inputs = [DatasetInput(dataset, tags=[InputTag("mlflow.data.context", "ingest")])]
+        for run_id in (child_id, self.run_id):
+            self.client.log_inputs(run_id, datasets=inputs)
+        self.client.set_tag(self.run_id, "tfpipe.data_fingerprint", fingerprint)
+
+    def _log_source(self, event: ComponentEvent) -> None:
+        """The digest of the code a component ran, on the parent (for `tfpipe runs --compare`)."""
+        if "component_source" in event.fingerprint:
+            code = {part: event.fingerprint.get(part) for part in ("component_source",
+                                                                   "task_source")}
+            self.client.set_tag(self.run_id, f"tfpipe.code.{event.name}",
+                                digest(canonical_json(code)))
 
     def _register(self, run_id: str, summary: dict[str, Any], push_dir: str) -> dict[str, Any]:
         """Log the pushed SavedModel as an MLflow pyfunc, register it, point the aliases at
@@ -208,3 +271,8 @@ class MlflowTracker:
         items = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in flatten(params).items()]
         for start in range(0, len(items), 90):
             self.client.log_batch(run_id, params=items[start:start + 90])
+
+
+def _millis(seconds: float) -> int:
+    """Wall-clock seconds as MLflow's milliseconds."""
+    return int(seconds * 1000)

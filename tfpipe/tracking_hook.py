@@ -1,6 +1,7 @@
 """The runner hook that turns run state into plain tracking events for a tracker."""
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 from tfpipe.pipeline import Node
@@ -25,21 +26,23 @@ class Tracker(Protocol):
     def fail(self, message: str) -> None: ...
 
 
-def component_event(node: Node, outcome: Outcome) -> ComponentEvent:
-    """The picklable facts of one finished component."""
+def component_event(node: Node, outcome: Outcome, started_at: float = 0.0,
+                    ended_at: float = 0.0) -> ComponentEvent:
+    """The picklable facts of one finished component, with its wall-clock span."""
     return ComponentEvent(name=node.name, cached=outcome.cached, key=outcome.key,
                           reason=outcome.reason, seconds=outcome.seconds,
-                          directory=outcome.record.directory, report=outcome.record.report)
+                          directory=outcome.record.directory, report=outcome.record.report,
+                          fingerprint=outcome.record.fingerprint, started_at=started_at,
+                          ended_at=ended_at)
 
 
-def run_end(state: RunState, seconds: float) -> RunEnd:
-    """Total seconds, the evaluation's metrics and the pushed version of a finished run."""
-    evaluation = state.outcomes.get("evaluate")
-    metrics = evaluation.record.report.get("metrics", {}) if evaluation is not None else {}
+def run_end(state: RunState, seconds: float, ended_at: float = 0.0) -> RunEnd:
+    """Total seconds, the pushed version and the cached components of a finished run."""
     pushed = state.outcomes.get("push")
-    version = pushed.record.report.get("summary", {}).get("version") if pushed else None
-    return RunEnd(seconds=seconds, metrics={k: float(v) for k, v in metrics.items()},
-                  pushed_version=version)
+    summary = pushed.record.report.get("summary", {}) if pushed else {}
+    version = summary.get("version") if summary.get("pushed") else None
+    return RunEnd(seconds=seconds, pushed_version=version, ended_at=ended_at,
+                  cached=tuple(name for name, o in state.outcomes.items() if o.cached))
 
 
 class TrackingHook:
@@ -48,6 +51,7 @@ class TrackingHook:
     def __init__(self, tracker: Tracker) -> None:
         self.tracker = tracker
         self._started = False
+        self._began: dict[str, float] = {}  # component -> wall-clock start
 
     def pipeline_started(self, state: RunState) -> None:
         """Nothing yet: the tracker starts when the first component has finished."""
@@ -68,16 +72,20 @@ class TrackingHook:
             self._start()
         if self._started:
             self.tracker.confirm(wait=node.component.publishes)
+        self._began[node.name] = time.time()
 
     def component_finished(self, state: RunState, node: Node, outcome: Outcome) -> None:
         """Record one component."""
+        ended = time.time()
         self._start()
-        self.tracker.record_component(component_event(node, outcome))
+        self.tracker.record_component(component_event(node, outcome,
+                                                      self._began.get(node.name, 0.0), ended))
 
     def pipeline_finished(self, state: RunState, seconds: float) -> None:
         """Close the parent run with the headline."""
+        ended = time.time()
         self._start()
-        self.tracker.finish(run_end(state, seconds))
+        self.tracker.finish(run_end(state, seconds, ended))
 
     def pipeline_failed(self, state: RunState, error: BaseException) -> None:
         """Mark the parent run failed."""

@@ -48,3 +48,12 @@ def serving_outputs(predictions: tf.Tensor, transformed: dict[str, tf.Tensor]) -
     """Average the ensemble members and undo the scaling: forecasts in original units."""
     mean_forecast = tf.reduce_mean(predictions, axis=1)
     return {"forecast": mean_forecast * transformed["scale_std"] + transformed["scale_mean"]}
+
+
+def scaling_facts(tft_output: Any, settings: ForecastingSettings) -> dict[str, float]:
+    """The mean and std the transform scales by, read by transforming one placeholder example."""
+    spec = raw_feature_spec(settings)
+    raw = {name: tf.zeros([1, *feature.shape], feature.dtype) for name, feature in spec.items()}
+    transformed = tft_output.transform_raw_features(raw)
+    return {"scale_mean": float(transformed["scale_mean"].numpy().reshape(-1)[0]),
+            "scale_std": float(transformed["scale_std"].numpy().reshape(-1)[0])}

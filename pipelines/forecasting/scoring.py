@@ -16,10 +16,15 @@ def moving_average(window: np.ndarray, horizon: int, span: int) -> np.ndarray:
     return np.repeat(window[:, -span:].mean(axis=1, keepdims=True), horizon, axis=1)
 
 
+def moving_average_span(settings: ForecastingSettings) -> int:
+    """The moving-average baseline's span: moving_average_window, else the whole window."""
+    return settings.moving_average_window or settings.window_size
+
+
 def baseline_predictions(raw: dict[str, np.ndarray], settings: ForecastingSettings) -> dict:
     """Every configured baseline's forecasts for the eval windows."""
     horizon = settings.horizon
-    span = settings.moving_average_window or settings.window_size
+    span = moving_average_span(settings)
     result = {"naive": naive(raw["window"], horizon),
               "moving_average": moving_average(raw["window"], horizon, span)}
     if settings.seasonal_period:

@@ -36,6 +36,15 @@ def read_header(path: str) -> list[str]:
     return [cell.strip() for cell in header]
 
 
+def count_rows(path: str) -> int:
+    """Data rows of a CSV file (lines after the header), counted without parsing."""
+    with open(path, "rb") as handle:
+        lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+        handle.seek(max(handle.tell() - 1, 0))
+        unterminated = handle.tell() > 0 and handle.read(1) != b"\n"
+    return max(lines + int(unterminated) - 1, 0)
+
+
 def iter_rows(path: str, time_column: str, value_column: str) -> Iterator[dict[str, Any]]:
     """Yield {row, time, value} per data row; `row` is the 1-based line number in the file."""
     with open(path, newline="", encoding="utf-8-sig") as handle:

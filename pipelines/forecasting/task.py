@@ -38,6 +38,11 @@ class ForecastingTask(Task[ForecastingSettings]):
             os.replace(staging, path)
         return path
 
+    def filled_defaults(self, config: dict[str, Any]) -> dict[str, Any]:
+        """moving_average_window defaults to window_size (see scoring.baseline_predictions)."""
+        return {**config,
+                "moving_average_window": scoring.moving_average_span(self.settings(config))}
+
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """File exists, is a non-empty CSV, and has the configured columns."""
         if not os.path.isfile(data):
@@ -52,6 +57,10 @@ class ForecastingTask(Task[ForecastingSettings]):
             if column not in header:
                 raise InputError(f"{data}: column {column!r} ({key}) not found; columns are "
                                  f"{header}; set it with --set {key}=NAME")
+
+    def expected_examples(self, data: str, params: dict[str, Any]) -> int | None:
+        """About one record per CSV row (a window or a quarantined row), less the first window."""
+        return max(series.count_rows(data) - params["window_size"] - params["horizon"] + 1, 1)
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: CSV -> train/eval windows and quarantined rows."""
@@ -68,6 +77,12 @@ class ForecastingTask(Task[ForecastingSettings]):
         from tfpipe.pipelines.forecasting import preprocessing
 
         return preprocessing.preprocessing_fn_for()
+
+    def transform_facts(self, tft_output: Any, params: dict[str, Any]) -> dict[str, float]:
+        """The train split's scaling mean and std."""
+        from tfpipe.pipelines.forecasting import preprocessing
+
+        return preprocessing.scaling_facts(tft_output, self.settings(params))
 
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
         """Dense or Conv1D+LSTM forecaster."""

@@ -32,3 +32,22 @@ def test_decision_names_failed_checks_and_forced_blessing():
     forced = blessing.decide([failed], force_reason="hotfix approved by on-call")
     assert forced["blessed"] and forced["forced"] and "hotfix" in forced["reason"]
     assert blessing.decide([])["blessed"] is False
+
+
+def test_the_reason_gives_the_numbers_of_every_check():
+    passing = blessing.relative_to_baseline(
+        "mae", 5.0, {"naive": {"mae": 6.0}, "moving_average": {"mae": 7.0}}, 0.05)
+    decision = blessing.decide([passing])
+    assert decision["blessed"] and decision["would_have_passed"]
+    assert "passed all" not in decision["reason"]
+    for number in ("mae 5 <= 5.7", "naive 6"):
+        assert number in decision["reason"], decision["reason"]
+
+
+def test_a_forced_blessing_says_whether_the_checks_would_have_passed():
+    failed = blessing.change_check("mae", 12.0, 10.0, 0.0, 0.0)
+    forced = blessing.decide([failed], force_reason="hotfix")
+    assert forced["blessed"] and forced["forced"] and forced["would_have_passed"] is False
+    assert "would have failed" in forced["reason"] and "mae 12 not <= 10" in forced["reason"]
+    passing = blessing.change_check("mae", 9.0, 10.0, 0.0, 0.0)
+    assert blessing.decide([passing], force_reason="demo")["would_have_passed"] is True

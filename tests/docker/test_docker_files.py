@@ -63,9 +63,13 @@ def test_ports_and_mlflow_store_match_the_defaults(monkeypatch):
     services = compose()["services"]
     assert {"8500:8500", "8501:8501"} <= set(services["serving"]["ports"])
     assert "5000:5000" in services["mlflow"]["ports"]
-    store = [a for a in services["mlflow"]["command"] if a.startswith("--backend-store-uri")][0]
-    default = cfg.run_paths("/W", {}).tracking_uri
-    assert with_workdir(store.split("=", 1)[1], "/W") == default
+    command = dict(a.split("=", 1) for a in services["mlflow"]["command"] if "=" in a)
+    paths = cfg.run_paths("/tfpipe-work", {})  # where the MLflow container mounts the workdir
+    assert [v for v in services["mlflow"]["volumes"] if v.startswith("${TFPIPE_WORKDIR")
+            and v.endswith(":/tfpipe-work")]
+    assert command["--backend-store-uri"] == paths.tracking_uri
+    assert command["--artifacts-destination"] == paths.mlartifacts  # relative artifact URIs
+    assert command["--workers"] == "1"
 
 
 def test_pipeline_image_runs_the_console_script():

@@ -12,7 +12,7 @@ import tfpipe
 PACKAGE = os.path.dirname(os.path.abspath(tfpipe.__file__))
 # The command layer sits on top of everything: it may import components and task packages.
 COMMAND_MODULES = {"cli.py", "local_run.py", "export_cli.py", "models_command.py",
-                   "serve_command.py", "predict_command.py"}
+                   "serve_command.py", "predict_command.py", "runs.py", "ui.py"}
 LAYERS = {"tfpipe": 0, "tfpipe.components": 1, "tfpipe.pipelines": 2}
 
 

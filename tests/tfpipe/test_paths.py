@@ -121,5 +121,5 @@ def test_broken_config_file_is_one_line(tmp_path, capsys, suffix, text, expected
                      "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
-    assert err[0].startswith(f"tfpipe: error: ") and str(path) in err[0] and expected in err[0]
+    assert err[0].startswith("tfpipe: error: ") and str(path) in err[0] and expected in err[0]
     assert not workdir.exists()

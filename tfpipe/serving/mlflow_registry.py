@@ -61,6 +61,8 @@ def log_pushed_model(tracking_uri: str, run_id: str, summary: dict[str, Any],
     import mlflow.pyfunc
     from mlflow.tracking import MlflowClient
 
+    from tfpipe.mlflow_artifacts import registry_source
+
     with open(os.path.join(push_dir, MODEL_IO_FILE), encoding="utf-8") as handle:
         io = json.load(handle)
     with open(os.path.join(push_dir, INPUT_EXAMPLE_FILE), encoding="utf-8") as handle:
@@ -74,7 +76,7 @@ def log_pushed_model(tracking_uri: str, run_id: str, summary: dict[str, Any],
             signature=model_signature(io), input_example=input_example(io, example),
             pip_requirements=_requirements(), metadata={"serving_version": summary["version"]})
         client.log_artifacts(run_id, local, "model")
-    source = f"{client.get_run(run_id).info.artifact_uri}/model"
+    source = registry_source(f"{client.get_run(run_id).info.artifact_uri}/model", tracking_uri)
     name = summary["model_name"]
     metrics = {k: float(v) for k, v in summary.get("metrics", {}).items()}
     tags = {SERVING_VERSION_TAG: str(summary["version"]), "serving_path": summary["serving_path"],

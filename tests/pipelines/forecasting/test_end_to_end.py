@@ -118,9 +118,9 @@ def test_new_training_param_reruns_downstream_and_scores_champion(first, data, w
 
 
 def test_runs_are_in_mlflow_with_nested_components_and_registry(first, workdir):
-    from mlflow.tracking import MlflowClient
+    from tfpipe.mlflow_artifacts import client_for
 
-    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
+    client = client_for(f"sqlite:///{workdir}/mlflow.db", os.path.join(workdir, "mlartifacts"))
     experiment = client.get_experiment_by_name("forecasting")
     children = client.search_runs([experiment.experiment_id],
                                   f"tags.mlflow.parentRunId = '{first['run_id']}'")
@@ -133,10 +133,48 @@ def test_runs_are_in_mlflow_with_nested_components_and_registry(first, workdir):
     assert plots == ["plots/learning_curves.png"]
     evaluate_artifacts = [a.path for a in client.list_artifacts(by_name["evaluate"].info.run_id)]
     assert "blessing.json" in evaluate_artifacts
-    assert "candidate_mae" in by_name["evaluate"].data.metrics
-    assert "naive_mae" in by_name["evaluate"].data.metrics
+    assert [a.path for a in client.list_artifacts(by_name["evaluate"].info.run_id, "plots")] == [
+        "plots/candidate_vs_baselines.png", "plots/forecast_vs_actual.png"]
     alias = client.get_model_version_by_alias("forecasting", "champion")
     assert alias.tags["serving_version"] in {"1", "2"}
+
+
+def test_mlflow_shows_the_decision_the_data_and_real_spans(first, workdir):
+    from tfpipe.mlflow_artifacts import client_for
+
+    client = client_for(f"sqlite:///{workdir}/mlflow.db", os.path.join(workdir, "mlartifacts"))
+    parent = client.get_run(first["run_id"])
+    metrics = parent.data.metrics
+    candidate = first["metrics"]["candidate"]["mae"]
+    assert metrics["mae/candidate"] == pytest.approx(candidate)
+    assert metrics["mae/naive"] == pytest.approx(first["metrics"]["baselines"]["naive"]["mae"])
+    assert "mae/moving_average" in metrics and metrics["blessing/blessed"] == 1.0
+    assert metrics["check/mae_vs_naive/value"] == pytest.approx(candidate) or \
+        metrics["check/mae_vs_moving_average/value"] == pytest.approx(candidate)
+    assert metrics["pushed_version"] == 1.0
+    tags = parent.data.tags
+    assert tags["tfpipe.pushed_version"] == "1" and tags["tfpipe.would_have_passed"] == "true"
+    assert tags["tfpipe.registered_model_url"] == "#/models/forecasting/versions/1"
+    assert "mae" in tags["tfpipe.blessing_reason"] and "<=" in tags["tfpipe.blessing_reason"]
+    params = parent.data.params
+    assert "None" not in params.values(), params
+    assert params["serving_dir"] == os.path.join(workdir, "serving")
+    assert params["moving_average_window"] == "12" and params["experiment_name"] == "forecasting"
+    assert [d.dataset.digest for d in parent.inputs.dataset_inputs] == [
+        tags["tfpipe.data_fingerprint"]]
+    children = {r.info.run_name: r for r in client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{first['run_id']}'")}
+    ingest = children["ingest"].info.run_id
+    files = {a.path for a in client.list_artifacts(ingest, "statistics")}
+    assert {"statistics/train.json", "statistics/eval.json", "statistics/summary.json"} <= files
+    assert "examples/schema.pbtxt" in {a.path for a in client.list_artifacts(ingest, "examples")}
+    assert children["ingest"].inputs.dataset_inputs
+    transform = children["transform"].data.metrics
+    assert transform["scale_std"] > 0 and 30 < transform["scale_mean"] < 70
+    train = children["train"]
+    span = (train.info.end_time - train.info.start_time) / 1000
+    assert span >= train.data.metrics["fit_seconds"]
+    assert abs(span - first["seconds"]["train"]) < 1.0
 
 
 def test_kill_during_train_then_resume(data, tmp_path):
@@ -176,29 +214,15 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def mlflow_server(workdir, first, services):
-    """A real `mlflow server` on loopback over the run's sqlite store."""
-    import requests
+def mlflow_server(workdir, first):
+    """MLflow's real server over the run's store, as `tfpipe ui` starts it (polled for minutes)."""
+    from tfpipe import ui
 
-    port = free_port()
-    mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
-    process = subprocess.Popen(
-        [mlflow_bin, "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            return requests.get(f"{url}/health", timeout=REQUEST_TIMEOUT).ok
-        except requests.RequestException:
-            return False
-
+    process, url = ui.start(workdir, free_port())
     try:
-        services.wait(healthy, f"mlflow server on {url}", process=process)
-        yield url
+        yield url.split("/#/")[0]
     finally:
-        services.stop(process)
+        ui.stop(process)
 
 
 def test_mlflow_server_rest_api_shows_runs_metrics_and_plots(mlflow_server, first):
@@ -213,7 +237,7 @@ def test_mlflow_server_rest_api_shows_runs_metrics_and_plots(mlflow_server, firs
                           timeout=REQUEST_TIMEOUT).json()["run"]
     assert parent["info"]["status"] == "FINISHED"
     parent_metrics = {m["key"] for m in parent["data"]["metrics"]}
-    assert {"candidate_mae", "naive_mae", "total_seconds"} <= parent_metrics
+    assert {"mae/candidate", "mae/naive", "total_seconds"} <= parent_metrics
     children = requests.post(f"{api}/runs/search", timeout=REQUEST_TIMEOUT, json={
         "experiment_ids": [experiment_id],
         "filter": f"tags.mlflow.parentRunId = '{first['run_id']}'"}).json()["runs"]

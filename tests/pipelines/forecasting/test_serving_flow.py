@@ -174,7 +174,7 @@ def test_registry_entry_is_an_mlflow_model_matching_serving_default(first, workd
         first["metrics"]["candidate"]["mae"], rel=1e-5)
     assert "TF Serving version 1" in version.description and "mae=" in version.description
     assert os.path.isfile(os.path.join(
-        mlflow.artifacts.download_artifacts(f"models:/forecasting@champion"),
+        mlflow.artifacts.download_artifacts("models:/forecasting@champion"),
         "input_example.json"))
 
 

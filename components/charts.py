@@ -1,0 +1,50 @@
+"""Task-agnostic evaluation chart: the candidate against every baseline, metric by metric."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from tfpipe.components.blessing import LOWER_IS_BETTER
+
+FILE_NAME = "candidate_vs_baselines.png"
+CANDIDATE_COLOR = "#1f77b4"
+BASELINE_COLOR = "#b0b0b0"
+
+
+def candidate_vs_baselines(candidate: Mapping[str, float],
+                           baselines: Mapping[str, Mapping[str, float]],
+                           directory: str) -> str:
+    """PNG with one bar panel per metric (candidate highlighted, values printed); its name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = candidate_vs_baselines_figure(candidate, baselines)
+    figure.savefig(os.path.join(directory, FILE_NAME), dpi=100)
+    plt.close(figure)
+    return FILE_NAME
+
+
+def candidate_vs_baselines_figure(candidate: Mapping[str, float],
+                                  baselines: Mapping[str, Mapping[str, float]]) -> Any:
+    """The matplotlib figure of `candidate_vs_baselines`."""
+    import matplotlib.pyplot as plt
+
+    metrics = sorted(candidate)
+    models = ["candidate", *sorted(baselines)]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 0.6 * len(models)
+                                                          + 1.6), squeeze=False)
+    for axis, metric in zip(axes[0], metrics):
+        values = [candidate[metric], *(baselines[name].get(metric, float("nan"))
+                                       for name in models[1:])]
+        colors = [CANDIDATE_COLOR] + [BASELINE_COLOR] * (len(models) - 1)
+        bars = axis.barh(models, values, color=colors)
+        axis.invert_yaxis()
+        axis.bar_label(bars, labels=[f"{v:.4g}" for v in values], padding=3, fontsize=8)
+        better = "lower" if metric in LOWER_IS_BETTER else "higher"
+        axis.set_title(f"{metric} ({better} is better)", fontsize=10)
+        axis.margins(x=0.25)
+    figure.suptitle("Candidate vs baselines on the eval split", fontsize=11)
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,202 @@
+"""`tfpipe runs` and `tfpipe ui` on a workdir after two real runs (one blessed, one not)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tfpipe.cli import main
+from tfpipe.local_run import run_task
+
+pytestmark = pytest.mark.slow
+FAST = ["model=dense", "units=32", "window_size=12", "epochs=40", "patience=8",
+        "batch_size=16"]
+TFPIPE = os.path.join(os.path.dirname(sys.executable), "tfpipe")
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """A blessed run that pushes version 1, then one that a strict margin refuses."""
+    import numpy as np
+
+    root = tmp_path_factory.mktemp("review")
+    steps = np.arange(240)
+    values = 50 + 20 * np.sin(2 * np.pi * steps / 12) + np.random.default_rng(0).normal(0, 1,
+                                                                                        240)
+    data = root / "series.csv"
+    data.write_text("time,value\n" + "".join(f"{t},{v:.4f}\n" for t, v in zip(steps, values)))
+    workdir = str(root / "w")
+    first = run_task("forecasting", str(data), None, FAST, workdir, [], quiet=True)
+    second = run_task("forecasting", str(data), None, FAST + ["margin=0.99"], workdir, [],
+                      quiet=True)
+    assert first["blessed"] and first["pushed_version"] == 1, first["reason"]
+    assert not second["blessed"] and second["pushed_version"] is None
+    return workdir, first, second
+
+
+def cli(capsys, argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_runs_lists_both_runs_newest_first_with_blessing_and_versions(two_runs, capsys):
+    workdir, first, second = two_runs
+    code, out, _ = cli(capsys, ["runs", "--workdir", workdir, "--json"])
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["run_id"] for r in rows] == [second["run_id"], first["run_id"]]
+    assert [r["blessed"] for r in rows] == [False, True]
+    assert [r["pushed_version"] for r in rows] == [None, 1]
+    assert rows[0]["cached"] == ["ingest", "transform", "train"] and rows[1]["cached"] == []
+    assert rows[1]["headline"]["metric"] == "mae"
+    assert rows[1]["headline"]["candidate"] == pytest.approx(
+        first["metrics"]["candidate"]["mae"])
+    naive = first["metrics"]["baselines"]["naive"]["mae"]
+    average = first["metrics"]["baselines"]["moving_average"]["mae"]
+    assert rows[1]["headline"]["baseline"] == pytest.approx(min(naive, average))
+    assert rows[1]["registered_model"] == "forecasting/1"
+    code, table, _ = cli(capsys, ["runs", "forecasting", "--workdir", workdir])
+    lines = table.strip().splitlines()
+    assert len(lines) == 3 and lines[0].split()[:2] == ["started", "run"]
+    assert second["run_id"][:12] in lines[1] and " no " in lines[1]
+    assert first["run_id"][:12] in lines[2] and " yes " in lines[2] and " 1 " in lines[2]
+    code, out, _ = cli(capsys, ["runs", "vision", "--workdir", workdir, "--json"])
+    assert json.loads(out) == []
+
+
+def test_compare_shows_config_data_code_and_metrics(two_runs, capsys):
+    workdir, first, second = two_runs
+    code, out, _ = cli(capsys, ["runs", "--workdir", workdir, "--json", "--compare",
+                                first["run_id"][:8], second["run_id"][:8]])
+    assert code == 0
+    diff = json.loads(out)
+    assert diff["config"] == {"margin": ["0.05", "0.99"]}
+    assert diff["data"]["changed"] is False and diff["code"] == []
+    assert diff["metrics"]["blessing/blessed"] == [1.0, 0.0]
+    assert diff["blessed"] == [True, False] and diff["pushed_version"] == ["1", None]
+    code, text, _ = cli(capsys, ["runs", "--workdir", workdir, "--compare",
+                                 first["run_id"], second["run_id"]])
+    assert "margin: 0.05 -> 0.99" in text and "data: unchanged" in text
+    assert "code: unchanged" in text and "blessing/blessed: 1 -> 0 (-1)" in text
+
+
+def test_runs_refuses_a_workdir_without_a_store_and_an_unknown_run(two_runs, tmp_path, capsys):
+    workdir, _, _ = two_runs
+    code, _, err = cli(capsys, ["runs", "--workdir", str(tmp_path / "none")])
+    assert code == 2 and "no MLflow store here" in err
+    assert not (tmp_path / "none").exists()
+    code, _, err = cli(capsys, ["runs", "--workdir", workdir, "--compare", "zzz", "yyy"])
+    assert code == 2 and "--compare zzz: no pipeline runs match" in err
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_ui(workdir: str, *extra: str) -> tuple[subprocess.Popen, str, int]:
+    """`tfpipe ui` as a user starts it; its process and the URL it printed (polled, minutes)."""
+    port = free_port()
+    process = subprocess.Popen([TFPIPE, "ui", "--workdir", workdir, "--port", str(port),
+                                *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    line = process.stdout.readline()  # printed once the server answers (or the command ends)
+    if not line.startswith("http"):
+        process.wait(timeout=60)
+        pytest.fail(f"tfpipe ui printed no URL: {line!r} {process.stderr.read()[-3000:]}")
+    return process, line.strip(), port
+
+
+def stop_ui(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=120)
+
+
+def server_processes(port: int) -> list[str]:
+    """Command lines of the processes serving on `port` (tfpipe ui itself left out)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                args = handle.read().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        if f"--port {port}" in args and " ui " not in args:
+            found.append(args)
+    return found
+
+
+def test_ui_serves_the_moved_workdir_with_one_worker_on_loopback(two_runs, tmp_path):
+    workdir, first, _ = two_runs
+    moved = str(tmp_path / "moved-work")
+    shutil.copytree(workdir, moved)  # a copy elsewhere, as a mounted or shared workdir is
+    process, url, port = start_ui(moved, "--run", first["run_id"])
+    try:
+        assert url.startswith(f"http://127.0.0.1:{port}/#/experiments/")
+        assert url.endswith(f"/runs/{first['run_id']}?workflowType=machine_learning")
+        processes = server_processes(port)
+        assert len(processes) == 2, processes  # mlflow server and its one uvicorn worker
+        assert any("--workers 1" in p and "--host 127.0.0.1" in p for p in processes)
+        assert not [p for p in processes if "huey" in p or "job_runner" in p]
+        api = f"http://127.0.0.1:{port}/api/2.0/mlflow"
+        query = json.dumps({"experiment_ids": [url.split("/experiments/")[1].split("/")[0]],
+                            "filter": f"tags.mlflow.parentRunId = '{first['run_id']}' "
+                                      "and attributes.run_name = 'evaluate'"}).encode()
+        request = urllib.request.Request(f"{api}/runs/search", data=query,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            evaluate = json.load(response)["runs"][0]["info"]["run_id"]
+        with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/get-artifact?path=plots/forecast_vs_actual.png"
+                f"&run_uuid={evaluate}", timeout=60) as response:
+            assert response.read()[:4] == b"\x89PNG"
+    finally:
+        stop_ui(process)
+    deadline = time.time() + 60
+    while server_processes(port) and time.time() < deadline:
+        time.sleep(1)
+    assert server_processes(port) == []
+
+
+def test_ui_prints_the_experiment_in_model_training_mode_with_review_columns(two_runs):
+    workdir, _, _ = two_runs
+    from tfpipe.mlflow_artifacts import client_for
+
+    process, url, port = start_ui(workdir)
+    try:
+        assert "?workflowType=machine_learning&viewStateShareKey=tfpipe-review" in url
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=60) as response:
+            assert response.status == 200
+    finally:
+        stop_ui(process)
+    client = client_for(f"sqlite:///{workdir}/mlflow.db", os.path.join(workdir, "mlartifacts"))
+    view = json.loads(client.get_experiment_by_name("forecasting").tags[
+        "mlflow.sharedViewState.tfpipe-review"])
+    assert {"metrics.`mae/candidate`", "metrics.`mae/naive`", "tags.`tfpipe.blessed`",
+            "metrics.`pushed_version`"} <= set(view["selectedColumns"])
+
+
+def test_ui_names_a_taken_port_and_an_unknown_run(two_runs):
+    workdir, _, _ = two_runs
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([TFPIPE, "ui", "--workdir", workdir, "--port", str(port)],
+                              capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"is port {port} taken? try --port" in done.stderr
+    assert os.path.exists(os.path.join(workdir, "logs", "mlflow-ui.log"))
+    unknown = subprocess.run([TFPIPE, "ui", "--workdir", workdir, "--run", "zzz"],
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert unknown.returncode == 2 and "--run zzz: no pipeline runs match" in unknown.stderr
