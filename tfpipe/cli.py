@@ -1,6 +1,7 @@
 """The `tfpipe` command line; heavy libraries load only once a run starts."""
 from __future__ import annotations
 
+import contextlib
 import argparse
 import json
 import os
@@ -242,9 +243,8 @@ def _ui(args: argparse.Namespace) -> int:
     print(url, flush=True)
     print("MLflow UI is up; Ctrl-C stops it", file=sys.stderr)
     try:
-        process.wait()
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the user stops it
+            process.wait()
     finally:
         ui.stop(process)
     return 0

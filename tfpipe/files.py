@@ -89,8 +89,8 @@ def prepare_workdir(workdir: str) -> str:
     try:
         os.makedirs(workdir, exist_ok=True)
         probe = os.path.join(workdir, f".write-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        with open(probe, "w", encoding="utf-8"):
-            pass
+        with open(probe, "w", encoding="utf-8") as handle:
+            handle.write("")
         os.remove(probe)
     except OSError as error:
         reason = error.strerror or str(error)

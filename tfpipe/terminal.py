@@ -9,6 +9,7 @@ component prints progress to the terminal; native code anywhere writes to the lo
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -29,14 +30,12 @@ class NativeLog:
 
     def discard_if_empty(self) -> bool:
         """Remove an empty log and the folders made for it (a run refused before any work)."""
-        try:
+        with contextlib.suppress(OSError):  # already gone, or a folder someone else filled
             if os.path.getsize(self.path):
                 return False
             os.remove(self.path)
             for folder in self.created:
                 os.rmdir(folder)
-        except OSError:
-            pass
         return True
 
     def restore(self) -> None:

@@ -8,6 +8,7 @@ with the review columns (candidate and baselines, blessed, pushed version) chose
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -102,12 +103,10 @@ def wait_until_up(url: str, alive: Callable[[], bool], deadline: float = START_D
     while time.monotonic() < stop:
         if not alive():
             raise ServerFailed(f"mlflow server at {url} exited before it answered")
-        try:
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
             with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
         time.sleep(interval)
     raise ServerFailed(f"mlflow server at {url} did not answer within {deadline:.0f}s")
 

@@ -1,6 +1,7 @@
 """A TF Serving client: REST (`/v1/models/...:predict`) and gRPC (`PredictionService`)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -42,10 +43,8 @@ def rest_predict(url: str, model: str, body: dict[str, Any], version: int | None
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
         detail = error.read().decode("utf-8", "replace")
-        try:
+        with contextlib.suppress(ValueError):  # a non-JSON body is reported as it is
             detail = json.loads(detail).get("error", detail)
-        except ValueError:
-            pass
         raise ServingRequestFailed(f"REST predict at {target} failed: HTTP {error.code}: "
                                    f"{detail}") from None
     except (urllib.error.URLError, OSError) as error:

@@ -2,6 +2,7 @@
 the served version, and rollbacks recorded on the registered model."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -113,10 +114,9 @@ def point_aliases(client: Any, name: str, labels: dict[str, int]) -> dict[str, s
             client.set_registered_model_alias(name, alias, entry.version)
             moved[alias] = entry.version
         elif label not in labels:
-            try:
+            # MLflow raises when the alias was never set: nothing to remove then.
+            with contextlib.suppress(Exception):
                 client.delete_registered_model_alias(name, alias)
-            except Exception:  # noqa: BLE001 - MLflow raises when the alias was never set
-                pass
     return moved
 
 
