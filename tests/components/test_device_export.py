@@ -104,10 +104,11 @@ def test_vision_variants_are_converted_scored_and_the_passing_ones_published(vis
 
 
 def test_mlflow_holds_the_variant_table_and_the_published_files(vision_run):
-    from mlflow.tracking import MlflowClient
+    from tfpipe.mlflow_artifacts import client_for
 
     workdir = vision_run["workdir"]
-    client = MlflowClient(f"sqlite:///{os.path.join(workdir, 'mlflow.db')}")
+    client = client_for(f"sqlite:///{os.path.join(workdir, 'mlflow.db')}",
+                        os.path.join(workdir, "mlartifacts"))
     registered = vision_run["registered_model"]
     version = client.get_model_version(registered["name"], registered["version"])
     # the registered pyfunc model carries the pushed version folder (named by its number)
