@@ -1,8 +1,9 @@
 """Named points where a test can freeze a real run to kill it there (the kill tests).
 
 With `TFPIPE_PAUSE_AT=<point>=<marker file>` in the environment, the process reaching
-`<point>` writes its pid to the marker file and sleeps until it is killed. Unset (always, in
-normal use) a pause point costs one environment lookup.
+`<point>` writes its pid to the marker file and sleeps until it is killed or the marker file
+is removed (then it goes on). Unset (always, in normal use) a pause point costs one
+environment lookup.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ PAUSE_ENV = "TFPIPE_PAUSE_AT"
 
 
 def pause_point(name: str) -> None:
-    """Freeze here when TFPIPE_PAUSE_AT names this point; otherwise return at once."""
+    """Freeze here when TFPIPE_PAUSE_AT names this point, until its marker is removed."""
     spec = os.environ.get(PAUSE_ENV)
     if not spec:
         return
@@ -22,5 +23,5 @@ def pause_point(name: str) -> None:
         return
     with open(marker, "w", encoding="utf-8") as handle:
         handle.write(str(os.getpid()))
-    while True:
-        time.sleep(60)
+    while os.path.exists(marker):
+        time.sleep(0.2)

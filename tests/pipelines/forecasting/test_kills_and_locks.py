@@ -128,17 +128,30 @@ def test_killed_at_every_component_and_in_push_resumes_without_lies(tmp_path):
     assert summary["registered_model"]["version"] == 1
 
 
-def test_two_runs_of_one_pipeline_one_trains_the_other_reuses_it(tmp_path):
+def test_two_runs_of_one_pipeline_one_trains_the_other_reuses_it(tmp_path, services):
     workdir = str(tmp_path / "w")
     logs = [str(tmp_path / f"run{i}.err") for i in (1, 2)]
-    processes = [start(workdir, log) for log in logs]
-    for process, log in zip(processes, logs):
-        assert process.wait(timeout=DEADLINE) == 0, open(log).read()[-3000:]
+    marker = str(tmp_path / "first-run-in-train")
+    # The first run holds the lock, frozen at train, until the second is seen waiting for it:
+    # the overlap is made, not left to how fast each process happens to start.
+    first = start(workdir, logs[0], "component:train", marker)
+    processes = [first]
+    try:
+        services.wait(lambda: os.path.exists(marker), "first run reaching train", DEADLINE, first)
+        processes.append(start(workdir, logs[1]))
+        services.wait(lambda: "waiting for process" in open(logs[1]).read(),
+                      "second run waiting for the first", DEADLINE, processes[1])
+        os.remove(marker)  # the first run goes on from train
+        for process, log in zip(processes, logs):
+            assert process.wait(timeout=DEADLINE) == 0, open(log).read()[-3000:]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
     summaries = [json.loads(open(log + ".out").read().strip().splitlines()[-1]) for log in logs]
-    cached = sorted((s["cached"] for s in summaries), key=len)
-    assert cached == [[], ALL]  # one trained, the other was served from its cache
+    assert [s["cached"] for s in summaries] == [[], ALL]  # the second reused the first's work
     waited = [open(log).read() for log in logs]
-    assert sum("waiting for process" in text for text in waited) == 1, waited
+    assert ["waiting for process" in text for text in waited] == [False, True], waited
     assert [s["pushed_version"] for s in summaries] == [1, 1]
     assert version_folders(os.path.join(workdir, "serving", "forecasting")) == ["1"]
     runs, versions, champion = mlflow_state(workdir)
