@@ -54,12 +54,10 @@ class TrackingHook:
         self._began: dict[str, float] = {}  # component -> wall-clock start
 
     def pipeline_started(self, state: RunState) -> None:
-        """Nothing yet: the tracker starts when the first component has finished."""
+        """Start the tracker: MLflow's import and store set-up then overlap the first component."""
+        self._start()
 
     def _start(self) -> None:
-        # MLflow's import and store set-up take seconds of CPU. During the first component
-        # both cores are busy (the warm start runs ingest beside the heavy imports); during
-        # transform the second core is mostly idle.
         if not self._started:
             self._started = True
             self.tracker.start()

@@ -9,6 +9,7 @@ multiprocessing spawn, so a caller's script without a `__main__` guard is never 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -24,8 +25,13 @@ from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])"
 # MLflow's HTTP retries (by default 7, backing off to minutes in all) unless the user set
 # them: the store was checked at the start, so a server that goes away fails the run sooner.
-MLFLOW_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
-                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+# MLflow's usage telemetry is off unless the user turned it on: a local run stays offline.
+MLFLOW_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+                       "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+                       "MLFLOW_DISABLE_TELEMETRY": "true"}
+# The child starts with the run and runs below the pipeline's priority: its set-up takes
+# the CPU the components leave idle instead of slowing the first of them.
+CHILD_NICENESS = 10
 
 
 class TrackingFailed(TfpipeError):
@@ -74,7 +80,7 @@ class BackgroundTracker:
         self._process = subprocess.Popen(
             [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
             pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
-            env={**MLFLOW_HTTP_DEFAULTS, **os.environ})
+            env={**MLFLOW_ENV_DEFAULTS, **os.environ})
         os.close(child_reads)
         os.close(child_writes)
         self._requests = Connection(parent_writes, readable=False)
@@ -161,6 +167,8 @@ class BackgroundTracker:
 
 def main(argv: list[str]) -> None:
     """Child entry point: serve over the two inherited pipe descriptors, then exit at once."""
+    with contextlib.suppress(OSError):  # a platform without priorities: run at the parent's
+        os.nice(CHILD_NICENESS)
     serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
     sys.stderr.flush()
     os._exit(0)  # every record is committed; tearing MLflow's modules down is slow

@@ -43,8 +43,10 @@ def server_command(paths: cfg.RunPaths, port: int) -> list[str]:
 
 
 def server_environment() -> dict[str, str]:
-    """The server's environment: MLflow's job runner (GenAI scorers) off."""
-    return {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    """The server's environment: MLflow's job runner (GenAI scorers) off, and its usage
+    telemetry unless the user turned that on."""
+    return {"MLFLOW_DISABLE_TELEMETRY": "true", **os.environ,
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
 def review_columns(metric_keys: list[str], primary: list[str]) -> list[str]:

@@ -14,7 +14,6 @@ from tfpipe.pipelines.forecasting import (
     scoring,
     series,
 )
-from tfpipe.pipelines.forecasting.ingest import ReadWindowExamples
 from tfpipe.task import Task
 
 # preprocessing and model (TensorFlow, Keras) are imported inside the hooks that use them:
@@ -64,6 +63,8 @@ class ForecastingTask(Task[ForecastingSettings]):
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: CSV -> train/eval windows and quarantined rows."""
+        from tfpipe.pipelines.forecasting.ingest import ReadWindowExamples  # Beam: not at load
+
         return root | "ReadWindowExamples" >> ReadWindowExamples(data, self.settings(params))
 
     def raw_feature_spec(self, params: dict[str, Any]) -> dict[str, Any]:

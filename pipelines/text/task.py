@@ -14,7 +14,6 @@ from tfpipe.components.classification import (
 )
 from tfpipe.errors import InputError
 from tfpipe.pipelines.text import NAME, TASK
-from tfpipe.pipelines.text.beam_ingest import IngestText
 from tfpipe.pipelines.text.config import TextSettings
 from tfpipe.pipelines.text.folders import (FOLDERS, list_documents, looks_like_class_folders,
                                            read_document)
@@ -139,6 +138,8 @@ class TextTask(Task[TextSettings]):
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: files -> {'train', 'eval', 'quarantine'} with labels checked and indexed."""
+        from tfpipe.pipelines.text.beam_ingest import IngestText  # Beam: not at load
+
         cfg = _settings(params)
         files, read = _files_and_reader(data, params)
         outputs = root | "IngestText" >> IngestText(files, read, cfg.eval_fraction,

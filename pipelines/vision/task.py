@@ -18,7 +18,6 @@ from tfpipe.components.classification import (
 from tfpipe.errors import InputError
 from tfpipe.pipelines.vision import TASK
 from tfpipe.pipelines.vision.config import VisionSettings
-from tfpipe.pipelines.vision.beam_ingest import ReadImageExamples
 from tfpipe.pipelines.vision.digits import write_default_data
 from tfpipe.pipelines.vision.features import (
     CLASS_NAMES,
@@ -88,6 +87,8 @@ class VisionTask(Task[VisionSettings]):
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: images -> train/eval example dicts and quarantined files."""
+        from tfpipe.pipelines.vision.beam_ingest import ReadImageExamples  # Beam: not at load
+
         config = _settings(params)
         manifest = build_manifest(data, config)
         splits = assign_splits(manifest.labels, config.split_index, config.eval_fraction,
