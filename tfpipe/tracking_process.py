@@ -29,9 +29,7 @@ CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.
 MLFLOW_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
                        "MLFLOW_DISABLE_TELEMETRY": "true"}
-# The child starts with the run and runs below the pipeline's priority: its set-up takes
-# the CPU the components leave idle instead of slowing the first of them.
-CHILD_NICENESS = 10
+
 
 
 class TrackingFailed(TfpipeError):
@@ -42,6 +40,9 @@ def serve(requests: Connection, replies: Connection) -> None:
     """Child loop: take the tracker, apply each (method, argument) to it; report the outcome."""
     try:
         tracker: MlflowTracker = requests.recv()
+    except EOFError:  # the parent ended before it had a run to record (e.g. a config error)
+        return
+    try:
         for method, argument in iter(requests.recv, None):
             if method == "start":
                 tracker.start()
@@ -53,9 +54,41 @@ def serve(requests: Connection, replies: Connection) -> None:
         replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        replies.send(("error", detail))
+        with contextlib.suppress(OSError):  # a parent that is gone cannot be told
+            replies.send(("error", detail))
     finally:
         replies.close()
+
+
+def preload() -> None:
+    """Import what opening a store needs, before the parent has a run for the child."""
+    with contextlib.suppress(Exception):  # an import that fails fails again, reported, later
+        import mlflow.tracking  # noqa: F401
+        from mlflow.store.tracking import sqlalchemy_store  # noqa: F401
+
+
+class TrackingChild:
+    """The tracking process and its two pipes; it imports MLflow while the run is set up."""
+
+    def __init__(self) -> None:
+        child_reads, parent_writes = os.pipe()
+        parent_reads, child_writes = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
+            env={**MLFLOW_ENV_DEFAULTS, **os.environ})
+        os.close(child_reads)
+        os.close(child_writes)
+        self.requests = Connection(parent_writes, readable=False)
+        self.replies = Connection(parent_reads, writable=False)
+        self.taken = False  # True once a BackgroundTracker owns it
+
+    def close(self) -> None:
+        """End a child no tracker took: it has only imported, never touched the store."""
+        self.process.kill()
+        self.process.wait()
+        self.requests.close()
+        self.replies.close()
 
 
 class BackgroundTracker:
@@ -63,28 +96,25 @@ class BackgroundTracker:
 
     def __init__(self, paths: RunPaths, experiment_name: str, task: str,
                  config: dict[str, Any], data: str,
-                 tracker: MlflowTracker | None = None) -> None:
+                 tracker: MlflowTracker | None = None,
+                 child: TrackingChild | None = None) -> None:
         self.tracking_uri = paths.tracking_uri
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
-        # `tracker` replaces the default one (e.g. an orchestrated component's).
+        # `tracker` replaces the default one (e.g. an orchestrated component's); `child` is
+        # a tracking process started earlier, which has had time to import MLflow.
         self._tracker = tracker or MlflowTracker(paths, experiment_name, task, config, data)
+        self._child = child
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        """Start the child and ask it to open the parent run; does not wait."""
-        child_reads, parent_writes = os.pipe()
-        parent_reads, child_writes = os.pipe()
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
-            env={**MLFLOW_ENV_DEFAULTS, **os.environ})
-        os.close(child_reads)
-        os.close(child_writes)
-        self._requests = Connection(parent_writes, readable=False)
-        self._replies = Connection(parent_reads, writable=False)
+        """Start the child (unless given one) and ask it to open the parent run; no waiting."""
+        child = self._child or TrackingChild()
+        child.taken = True
+        self._process, self._requests, self._replies = (child.process, child.requests,
+                                                        child.replies)
         self._send(self._tracker)
         self._send(("start", None))
 
@@ -167,8 +197,7 @@ class BackgroundTracker:
 
 def main(argv: list[str]) -> None:
     """Child entry point: serve over the two inherited pipe descriptors, then exit at once."""
-    with contextlib.suppress(OSError):  # a platform without priorities: run at the parent's
-        os.nice(CHILD_NICENESS)
+    preload()
     serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
     sys.stderr.flush()
     os._exit(0)  # every record is committed; tearing MLflow's modules down is slow
