@@ -104,16 +104,51 @@ def stop_service(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_ui(workdir: str, *extra: str) -> tuple[subprocess.Popen, str, int]:
+    """`tfpipe ui` as a user starts it: its process, the URL it printed and its port."""
+    port = free_port()
+    tfpipe = os.path.join(os.path.dirname(sys.executable), "tfpipe")
+    process = subprocess.Popen([tfpipe, "ui", "--workdir", workdir, "--port", str(port),
+                                *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout is not None and process.stderr is not None
+    line = process.stdout.readline()  # printed once MLflow answers (tfpipe ui polls minutes)
+    if not line.startswith("http"):
+        process.wait(timeout=deadline_seconds(60))
+        pytest.fail(f"tfpipe ui printed no URL: {line!r} {process.stderr.read()[-3000:]}")
+    return process, line.strip(), port
+
+
+def stop_ui(process: subprocess.Popen) -> None:
+    """Ctrl-C for `tfpipe ui`, as a user stops it; waits for it to end."""
+    import signal
+
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=deadline_seconds(120))
+
+
 class Services:
-    """Readiness waits and shutdown for tests that start a server."""
+    """Ports, readiness waits and shutdown for tests that start a server."""
 
     wait = staticmethod(poll_until)
     stop = staticmethod(stop_service)
+    free_port = staticmethod(free_port)
+    start_ui = staticmethod(start_ui)
+    stop_ui = staticmethod(stop_ui)
 
 
 @pytest.fixture(scope="session")
 def services() -> Services:
-    """poll_until and stop_service, for tests that start a server."""
+    """Ports, polling, `tfpipe ui` and shutdown, for tests that start a server."""
     return Services()
 
 

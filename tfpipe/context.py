@@ -49,6 +49,7 @@ class RunContext:
 
         options = self.beam_options()
         runner = None if _runner_given(self.beam_args) else direct_batch_runner(options)
+        self.log(f"Beam runner: {runner_description(self.beam_args)}")
         return beam.Pipeline(runner=runner, options=options)
 
     def scratch_dir(self, name: str) -> str:
@@ -56,6 +57,33 @@ class RunContext:
         path = os.path.join(self.scratch, name)
         os.makedirs(path, exist_ok=True)
         return path
+
+
+# Options worth naming beside the runner: where its jobs go and how they run.
+WHERE_OPTIONS = ("job_endpoint", "flink_master", "spark_master_url", "environment_type",
+                 "direct_running_mode", "direct_num_workers", "project", "region")
+
+
+def runner_description(args: list[str]) -> str:
+    """The runner the pass-through args choose, with where it sends the job, in one line."""
+    if not _runner_given(args):
+        return "DirectRunner's batch engine in this process (default; nothing downloaded)"
+    values = _option_values(args)
+    where = [f"--{name}={values[name]}" for name in WHERE_OPTIONS if values.get(name)]
+    return " ".join([values.get("runner") or "?", *where])
+
+
+def _option_values(args: list[str]) -> dict[str, str]:
+    """{name: value} of '--name=value' and '--name value' pass-through args."""
+    values: dict[str, str] = {}
+    for index, arg in enumerate(args):
+        if not arg.startswith("--"):
+            continue
+        name, equals, value = arg[2:].partition("=")
+        if not equals and index + 1 < len(args) and not args[index + 1].startswith("--"):
+            value = args[index + 1]
+        values[name] = value
+    return values
 
 
 def _runner_given(args: list[str]) -> bool:

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import signal
-import socket
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -22,7 +18,6 @@ FAST = ["model=dense", "units=32", "window_size=12", "epochs=40", "patience=8",
         "batch_size=16"]
 COMPONENTS = ["ingest", "transform", "train", "evaluate", "push"]
 WAIT_MS = 180_000  # the page's first answer can take minutes on a busy machine
-TFPIPE = os.path.join(os.path.dirname(sys.executable), "tfpipe")
 
 
 def browser_missing() -> str:
@@ -64,23 +59,14 @@ def finished_run(tmp_path_factory) -> tuple[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def ui_url(finished_run):
+def ui_url(finished_run, services):
     """`tfpipe ui` as a user starts it; the URL it prints once MLflow answers."""
     workdir, _ = finished_run
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([TFPIPE, "ui", "--workdir", workdir, "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process, url, _ = services.start_ui(workdir)
     try:
-        line = process.stdout.readline()  # tfpipe ui polls /health for minutes before this
-        if not line.startswith("http"):
-            process.wait(timeout=60)
-            pytest.fail(f"tfpipe ui printed no URL: {line!r} {process.stderr.read()[-3000:]}")
-        yield line.strip()
+        yield url
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=120)
+        services.stop_ui(process)
 
 
 @pytest.fixture(scope="module")

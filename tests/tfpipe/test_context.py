@@ -64,3 +64,22 @@ def test_default_pipeline_runs(tmp_path):
 
     with context_for([], tmp_path).beam_pipeline() as root:
         assert_that(root | beam.Create([1, 2]) | beam.Map(lambda x: x * 10), equal_to([10, 20]))
+
+
+def test_each_pipeline_says_which_runner_it_uses(tmp_path, capsys):
+    context_for([], tmp_path).beam_pipeline()
+    assert "Beam runner: DirectRunner's batch engine in this process" in capsys.readouterr().err
+    context_for(["--runner=PortableRunner", "--job_endpoint=localhost:8099",
+                 "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
+                tmp_path).beam_pipeline()
+    assert ("Beam runner: PortableRunner --job_endpoint=localhost:8099 "
+            "--environment_type=EXTERNAL") in capsys.readouterr().err
+
+
+def test_the_runner_is_named_whichever_way_its_options_are_written():
+    from tfpipe.context import runner_description
+
+    assert runner_description(["--runner", "FlinkRunner", "--flink_master", "host:8081"]) == \
+        "FlinkRunner --flink_master=host:8081"
+    assert runner_description(["--runner=DataflowRunner", "--project=p", "--region=r"]) == \
+        "DataflowRunner --project=p --region=r"

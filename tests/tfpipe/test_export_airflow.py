@@ -237,22 +237,6 @@ def test_a_task_killed_mid_run_is_retried_and_reruns_only_its_component(forecast
     assert parent.info.status == "FINISHED" and parent.data.tags["tfpipe.pushed_version"] == "1"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(ready, what: str, seconds: float) -> None:
-    """Poll `ready()` until true; fail naming `what` after a generous deadline."""
-    deadline = time.monotonic() + seconds
-    while not ready():
-        assert time.monotonic() < deadline, f"{what}: not within {seconds:.0f}s"
-        time.sleep(0.5)
-
-
 def dag_parsed(home: str) -> bool:
     try:
         with sqlite3.connect(os.path.join(home, "airflow.db")) as db:
@@ -263,11 +247,11 @@ def dag_parsed(home: str) -> bool:
 
 
 @contextlib.contextmanager
-def scheduler_services(setup: dict[str, str]) -> Iterator[dict[str, str]]:
+def scheduler_services(setup: dict[str, str], services) -> Iterator[dict[str, str]]:
     """Airflow's API server, scheduler (LocalExecutor) and DAG processor on loopback; their env.
 
     Waits until the DAG is parsed and unpaused; stops all three on exit."""
-    port = free_port()
+    port = services.free_port()
     env = {**airflow_env(setup["home"], setup["dags"]),
            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "AIRFLOW__CORE__PARALLELISM": "2",
            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
@@ -277,20 +261,20 @@ def scheduler_services(setup: dict[str, str]) -> Iterator[dict[str, str]]:
            "AIRFLOW__API_AUTH__JWT_SECRET": "tfpipe-test-secret-" + str(os.getpid()),
            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5"}
     logs = open(os.path.join(setup["home"], "services.log"), "wb")
-    services = [subprocess.Popen([AIRFLOW, *command], env=env, stdout=logs,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
-                for command in (["api-server"], ["scheduler"], ["dag-processor"])]
+    airflow = [subprocess.Popen([AIRFLOW, *command], env=env, stdout=logs,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+               for command in (["api-server"], ["scheduler"], ["dag-processor"])]
     try:
-        wait_for(lambda: dag_parsed(setup["home"]) or any(s.poll() is not None
-                                                          for s in services),
-                 "the DAG parsed and unpaused", 600)
-        assert all(s.poll() is None for s in services), "an Airflow service exited"
+        services.wait(lambda: dag_parsed(setup["home"]) or any(s.poll() is not None
+                                                               for s in airflow),
+                      "the DAG parsed and unpaused", 600)
+        assert all(s.poll() is None for s in airflow), "an Airflow service exited"
         yield env
-        assert all(s.poll() is None for s in services), "an Airflow service exited"
+        assert all(s.poll() is None for s in airflow), "an Airflow service exited"
     finally:
-        for service in services:
+        for service in airflow:
             os.killpg(service.pid, signal.SIGTERM)
-        for service in services:
+        for service in airflow:
             try:
                 service.wait(timeout=120)
             except subprocess.TimeoutExpired:
@@ -336,20 +320,22 @@ def kill_when_training(workdir: str, deadline: float) -> None:
 @needs_airflow
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-def test_a_killed_task_cleared_under_the_scheduler_reruns_only_its_component(tmp_path):
+def test_a_killed_task_cleared_under_the_scheduler_reruns_only_its_component(tmp_path,
+                                                                            services):
     setup = airflow_setup(tmp_path, retries=0)
-    with scheduler_services(setup) as env:
+    with scheduler_services(setup, services) as env:
         subprocess.run([AIRFLOW, "dags", "trigger", "tfpipe_forecasting", "--run-id", "run-1"],
                        env=env, check=True, capture_output=True, timeout=600)
         kill_when_training(setup["workdir"], time.monotonic() + 900)
-        wait_for(lambda: dict(dag_runs(setup["home"])).get("run-1") == "failed",
-                 "the DAG run failed", 900)
+        services.wait(lambda: dict(dag_runs(setup["home"])).get("run-1") == "failed",
+                      "the DAG run failed", 900)
         assert task_instances(setup["home"], "run-1")["train"] == ("failed", 1)
         cleared = clear_task(setup["home"], env, "run-1", "train")
         assert sorted(ti["task_id"] for ti in cleared) == ["evaluate", "push", "train"]
-        wait_for(lambda: dict(dag_runs(setup["home"])).get("run-1") in ("success", "failed")
-                 and task_instances(setup["home"], "run-1")["push"][0] in ("success", "failed"),
-                 "the cleared tasks finished", 1800)
+        services.wait(lambda: dict(dag_runs(setup["home"])).get("run-1") in ("success", "failed")
+                      and task_instances(setup["home"], "run-1")["push"][0] in ("success",
+                                                                               "failed"),
+                      "the cleared tasks finished", 1800)
     tries = task_instances(setup["home"], "run-1")
     assert tries["ingest"] == ("success", 1) and tries["transform"] == ("success", 1)
     assert tries["train"] == ("success", 2)
@@ -366,10 +352,11 @@ def test_a_killed_task_cleared_under_the_scheduler_reruns_only_its_component(tmp
 @needs_airflow
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_airflow):
+def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_airflow,
+                                                                   services):
     """Airflow's scheduler, executor and API server: the second run waits for the first."""
     setup = forecasting_airflow
-    with scheduler_services(setup) as env:
+    with scheduler_services(setup, services) as env:
         for run_id in ("first", "second"):
             subprocess.run([AIRFLOW, "dags", "trigger", "tfpipe_forecasting", "--run-id", run_id],
                            env=env, check=True, capture_output=True, timeout=600)
@@ -382,7 +369,7 @@ def test_two_overlapping_runs_under_the_scheduler_never_run_at_once(forecasting_
             most_at_once = max(most_at_once, sum(s == "running" for s in states.values()))
             return len(states) == 2 and all(s in ("success", "failed") for s in states.values())
 
-        wait_for(both_done, "both DAG runs finished", 1800)
+        services.wait(both_done, "both DAG runs finished", 1800)
     assert states == {"first": "success", "second": "success"}
     assert most_at_once == 1
     with sqlite3.connect(os.path.join(setup["home"], "airflow.db")) as db:

@@ -9,11 +9,9 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -35,28 +33,13 @@ def postgres_bin() -> str | None:
     return os.path.dirname(folders[-1]) if folders else None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def as_postgres(command: list[str]) -> list[str]:
     """initdb refuses to run as root: root runs the cluster as the `postgres` user."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
-def wait_until(ready, what: str, deadline_seconds: float = 300) -> None:
-    """Poll `ready()` until true, failing with `what` after a generous deadline."""
-    deadline = time.monotonic() + deadline_seconds
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not ready after {deadline_seconds:.0f}s")
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
+def postgres(services) -> Iterator[str]:
     """A throwaway PostgreSQL cluster on a loopback port; its SQLAlchemy URI of database mlflow."""
     pytest.importorskip("psycopg2", reason="psycopg2 is not installed here: "
                         "pip install -c constraints.txt '.[postgres]'")
@@ -66,7 +49,7 @@ def postgres() -> Iterator[str]:
     root = tempfile.mkdtemp(prefix="tfpipe-postgres-")
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    data, port = os.path.join(root, "data"), free_port()
+    data, port = os.path.join(root, "data"), services.free_port()
     subprocess.run(as_postgres([os.path.join(folder, "initdb"), "-D", data, "-U", "postgres",
                                 "--auth=trust", "-E", "UTF8"]), check=True,
                    capture_output=True, timeout=600)
@@ -94,11 +77,11 @@ def healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def mlflow_server(postgres, tmp_path_factory) -> Iterator[dict[str, str]]:
+def mlflow_server(postgres, tmp_path_factory, services) -> Iterator[dict[str, str]]:
     """`mlflow server` on the PostgreSQL store, artifacts proxied into a folder of its own."""
     artifacts = str(tmp_path_factory.mktemp("mlflow-artifacts"))
     cwd = str(tmp_path_factory.mktemp("mlflow-cwd"))
-    port = free_port()
+    port = services.free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(os.path.join(cwd, "server.log"), "wb")
     server = subprocess.Popen(
@@ -106,8 +89,7 @@ def mlflow_server(postgres, tmp_path_factory) -> Iterator[dict[str, str]]:
          artifacts, "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_until(lambda: healthy(url) or server.poll() is not None, "mlflow server")
-        assert server.poll() is None, open(os.path.join(cwd, "server.log")).read()[-3000:]
+        services.wait(lambda: healthy(url), "mlflow server on PostgreSQL", 300, server)
         yield {"url": url, "artifacts": artifacts, "cwd": cwd}
     finally:
         os.killpg(server.pid, signal.SIGTERM)

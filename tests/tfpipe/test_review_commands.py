@@ -4,11 +4,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -98,30 +96,6 @@ def test_runs_refuses_a_workdir_without_a_store_and_an_unknown_run(two_runs, tmp
     assert code == 2 and "--compare zzz: no pipeline runs match" in err
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_ui(workdir: str, *extra: str) -> tuple[subprocess.Popen, str, int]:
-    """`tfpipe ui` as a user starts it; its process and the URL it printed (polled, minutes)."""
-    port = free_port()
-    process = subprocess.Popen([TFPIPE, "ui", "--workdir", workdir, "--port", str(port),
-                                *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    line = process.stdout.readline()  # printed once the server answers (or the command ends)
-    if not line.startswith("http"):
-        process.wait(timeout=60)
-        pytest.fail(f"tfpipe ui printed no URL: {line!r} {process.stderr.read()[-3000:]}")
-    return process, line.strip(), port
-
-
-def stop_ui(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=120)
-
-
 def server_processes(port: int) -> list[str]:
     """Command lines of the processes serving on `port` (tfpipe ui itself left out)."""
     found = []
@@ -136,11 +110,12 @@ def server_processes(port: int) -> list[str]:
     return found
 
 
-def test_ui_serves_the_moved_workdir_with_one_worker_on_loopback(two_runs, tmp_path):
+def test_ui_serves_the_moved_workdir_with_one_worker_on_loopback(two_runs, tmp_path,
+                                                                   services):
     workdir, first, _ = two_runs
     moved = str(tmp_path / "moved-work")
     shutil.copytree(workdir, moved)  # a copy elsewhere, as a mounted or shared workdir is
-    process, url, port = start_ui(moved, "--run", first["run_id"])
+    process, url, port = services.start_ui(moved, "--run", first["run_id"])
     try:
         assert url.startswith(f"http://127.0.0.1:{port}/#/experiments/")
         assert url.endswith(f"/runs/{first['run_id']}?workflowType=machine_learning")
@@ -161,24 +136,22 @@ def test_ui_serves_the_moved_workdir_with_one_worker_on_loopback(two_runs, tmp_p
                 f"&run_uuid={evaluate}", timeout=60) as response:
             assert response.read()[:4] == b"\x89PNG"
     finally:
-        stop_ui(process)
-    deadline = time.time() + 60
-    while server_processes(port) and time.time() < deadline:
-        time.sleep(1)
-    assert server_processes(port) == []
+        services.stop_ui(process)
+    services.wait(lambda: server_processes(port) == [], "mlflow server gone after Ctrl-C", 60)
 
 
-def test_ui_prints_the_experiment_in_model_training_mode_with_review_columns(two_runs):
+def test_ui_prints_the_experiment_in_model_training_mode_with_review_columns(two_runs,
+                                                                            services):
     workdir, _, _ = two_runs
     from tfpipe.mlflow_artifacts import client_for
 
-    process, url, port = start_ui(workdir)
+    process, url, port = services.start_ui(workdir)
     try:
         assert "?workflowType=machine_learning&viewStateShareKey=tfpipe-review" in url
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=60) as response:
             assert response.status == 200
     finally:
-        stop_ui(process)
+        services.stop_ui(process)
     client = client_for(f"sqlite:///{workdir}/mlflow.db", os.path.join(workdir, "mlartifacts"))
     view = json.loads(client.get_experiment_by_name("forecasting").tags[
         "mlflow.sharedViewState.tfpipe-review"])

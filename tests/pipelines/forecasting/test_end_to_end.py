@@ -205,20 +205,12 @@ def test_kill_during_train_then_resume(data, tmp_path):
     assert len(killed) == 1 and str(process.pid) in killed[0].data.tags["tfpipe.end_reason"]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def mlflow_server(workdir, first):
+def mlflow_server(workdir, first, services):
     """MLflow's real server over the run's store, as `tfpipe ui` starts it (polled for minutes)."""
     from tfpipe import ui
 
-    process, url = ui.start(workdir, free_port())
+    process, url = ui.start(workdir, services.free_port())
     try:
         yield url.split("/#/")[0]
     finally:

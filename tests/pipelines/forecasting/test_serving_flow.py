@@ -6,10 +6,8 @@ from __future__ import annotations
 import glob
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -178,17 +176,11 @@ def test_registry_entry_is_an_mlflow_model_matching_serving_default(first, workd
         "input_example.json"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_mlflow_models_serve_answers_invocations(first, workdir):
+def test_mlflow_models_serve_answers_invocations(first, workdir, services):
     import requests
 
     windows, scored = evaluated(first)
-    port = free_port()
+    port = services.free_port()
     mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
     # The scoring server's own command (uvicorn) is found on PATH: the interpreter's bin first.
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workdir}/mlflow.db",
@@ -199,17 +191,13 @@ def test_mlflow_models_serve_answers_invocations(first, workdir):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 300
-        while True:
+        def answers() -> bool:
             try:
-                if requests.get(f"{url}/ping", timeout=5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.time() > deadline:
-                pytest.fail("mlflow models serve did not answer /ping within 300 s: "
-                            + process.stderr.read().decode()[-2000:])
-            time.sleep(1)
+                return requests.get(f"{url}/ping", timeout=5).ok
+            except requests.ConnectionError:  # not listening yet
+                return False
+
+        services.wait(answers, "mlflow models serve answering /ping", 300, process)
         answer = requests.post(f"{url}/invocations", timeout=120,
                                json={"inputs": {"window": windows[:4].tolist()}})
         assert answer.ok, answer.text
