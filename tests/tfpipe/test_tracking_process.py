@@ -170,3 +170,15 @@ def test_a_run_that_fails_before_its_first_component_leaves_no_tracking_process(
             return False
 
     assert [p.pid for p in psutil.process_iter() if marked(p)] == []
+
+
+def test_warming_registration_builds_mlflows_package_map_ahead_of_the_push():
+    """A fresh interpreter: after the warm-up MLflow's save_model finds its map built."""
+    probe = ("from tfpipe.tracking_process import warm_registration\n"
+             "from mlflow.utils import requirements_utils as r\n"
+             "assert r._MODULES_TO_PACKAGES is None\n"
+             "warm_registration()\n"
+             "assert 'tensorflow' in r._PACKAGES_TO_MODULES, 'map not built'\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
