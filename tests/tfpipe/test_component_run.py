@@ -128,8 +128,23 @@ def test_components_join_the_oldest_parent_of_their_run_id(tmp_path):
     racer = orchestrated(workdir, "run-2", closes_parent=False)
     racer.open_experiment()
     oldest = racer.create_parent({ORCHESTRATOR_TAG: "run-2"})
-    racer.create_parent({ORCHESTRATOR_TAG: "run-2"})  # a second first component, racing
+    later = orchestrated(workdir, "run-2", closes_parent=False)  # a second first component
+    later.started_at = racer.started_at + 2.0  # began later (explicit: no sleep in a test)
+    later.open_experiment()
+    later.create_parent({ORCHESTRATOR_TAG: "run-2"})
     racer.create_parent({ORCHESTRATOR_TAG: "run-3"})
     joiner = orchestrated(workdir, "run-2", closes_parent=False)
     joiner.start()
     assert joiner.run_id == oldest
+
+
+def test_parents_started_in_the_same_millisecond_are_told_apart_by_run_id(tmp_path):
+    """Every component of the run must join the same parent, even on a tie of start times."""
+    workdir = str(tmp_path / "w")
+    racer = orchestrated(workdir, "run-2", closes_parent=False)
+    racer.open_experiment()
+    tied = sorted(racer.create_parent({ORCHESTRATOR_TAG: "run-2"}) for _ in range(3))
+    joiners = [orchestrated(workdir, "run-2", closes_parent=False) for _ in range(2)]
+    for joiner in joiners:
+        joiner.start()
+    assert [joiner.run_id for joiner in joiners] == [tied[0], tied[0]]
