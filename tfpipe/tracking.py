@@ -129,14 +129,12 @@ class MlflowTracker:
                 "tfpipe.artifact": os.path.relpath(event.directory, self.paths.workdir),
                 **self.component_tags(), **report.get("tags", {})})
         child_id = child.info.run_id
-        self._log_params(child_id, report.get("params", {}))
         now = _millis(ended)
         metrics = [Metric(k, float(v), now, 0) for k, v in report.get("metrics", {}).items()]
         metrics.append(Metric("seconds", event.seconds, now, 0))
         for name, values in report.get("history", {}).items():
             metrics += [Metric(name, float(v), now, step) for step, v in enumerate(values)]
-        for start in range(0, len(metrics), 900):
-            self.client.log_batch(child_id, metrics=metrics[start:start + 900])
+        self._log_batches(child_id, self._params(report.get("params", {})), metrics)
         for relative in report.get("plots", []):
             self.client.log_artifact(child_id, os.path.join(event.directory, relative), "plots")
         for relative in report.get("files", []):
@@ -266,11 +264,33 @@ class MlflowTracker:
         return None
 
     def _log_params(self, run_id: str, params: dict[str, Any]) -> None:
+        self._log_batches(run_id, self._params(params), [])
+
+    @staticmethod
+    def _params(params: dict[str, Any]) -> list[Any]:
         from mlflow.entities import Param
 
-        items = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in flatten(params).items()]
-        for start in range(0, len(items), 90):
-            self.client.log_batch(run_id, params=items[start:start + 90])
+        return [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in flatten(params).items()]
+
+    def _log_batches(self, run_id: str, params: list[Any], metrics: list[Any]) -> None:
+        """Params and metrics in as few log_batch calls as MLflow's limits allow."""
+        for params_part, metrics_part in batches(params, metrics):
+            self.client.log_batch(run_id, params=params_part, metrics=metrics_part)
+
+
+# MLflow's log_batch limits: 100 params and 1,000 entities in all per call.
+BATCH_PARAMS, BATCH_ENTITIES = 100, 1000
+
+
+def batches(params: list[Any], metrics: list[Any]) -> list[tuple[list[Any], list[Any]]]:
+    """(params, metrics) chunks within log_batch's limits, params first; none when empty."""
+    chunks: list[tuple[list[Any], list[Any]]] = []
+    while params or metrics:
+        part_params, params = params[:BATCH_PARAMS], params[BATCH_PARAMS:]
+        room = BATCH_ENTITIES - len(part_params)
+        part_metrics, metrics = metrics[:room], metrics[room:]
+        chunks.append((part_params, part_metrics))
+    return chunks
 
 
 def _millis(seconds: float) -> int:

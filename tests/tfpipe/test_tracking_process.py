@@ -182,3 +182,14 @@ def test_warming_registration_builds_mlflows_package_map_ahead_of_the_push():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_params_and_metrics_share_log_batch_calls_within_mlflows_limits():
+    from tfpipe.tracking import batches
+
+    assert batches([], []) == []
+    assert batches(["p"] * 3, ["m"] * 5) == [(["p"] * 3, ["m"] * 5)]
+    chunks = batches(["p"] * 250, ["m"] * 2000)
+    assert all(len(p) <= 100 and len(p) + len(m) <= 1000 for p, m in chunks)
+    assert sum(len(p) for p, _ in chunks) == 250 and sum(len(m) for _, m in chunks) == 2000
+    assert len(chunks) == 3  # 100+900, 100+900, 50+200
