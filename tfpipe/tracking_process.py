@@ -26,13 +26,12 @@ CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.
 # MLflow's HTTP retries (by default 7, backing off to minutes in all) unless the user set
 # them: the store was checked at the start, so a server that goes away fails the run sooner.
 # MLflow's usage telemetry is off unless the user turned it on: a local run stays offline.
-# Seconds the child waits for the next event after opening the run before it warms up
-# registration; events already queued (a cached run) go first.
-IDLE_BEFORE_WARMING = 0.3
 MLFLOW_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
                        "MLFLOW_DISABLE_TELEMETRY": "true"}
-
+# Seconds the child waits for the next event after opening the run before it warms up
+# registration; events already queued (a cached run) go first.
+IDLE_BEFORE_WARMING = 0.3
 
 
 class TrackingFailed(TfpipeError):
