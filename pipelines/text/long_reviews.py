@@ -2,9 +2,9 @@
 
 Every review opens with at least `late` words of plot summary drawn from one neutral
 pseudo-word vocabulary whatever the class, so nothing before word `late` tells the classes
-apart; opinion words (three in four of the review's polarity) and a verdict follow later. A model that reads only the first 200 words cannot beat the
-majority class on it; one that reads whole reviews can. Synthetic: no figure on it stands
-in for real reviews.
+apart; opinion words (three in four of the review's polarity) and a verdict follow later.
+A model that reads only the first 200 words cannot beat the majority class on it; one that
+reads whole reviews can. Synthetic: no figure on it stands in for real reviews.
 """
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from tfpipe.pipelines.text.features import (
 )
 from tfpipe.pipelines.text.features import raw_feature_spec as spec
 from tfpipe.pipelines.text.glove import embedding_matrix
-from tfpipe.pipelines.text.lengths import (choose_model, fitted_sequence_length,
+from tfpipe.pipelines.text.lengths import (AUTO, choose_model, fitted_sequence_length,
                                            graph_sequence_length, length_facts)
 from tfpipe.pipelines.text.majority import majority_baseline, num_classes_from
 from tfpipe.pipelines.text.models import build_classifier
@@ -192,7 +192,7 @@ class TextTask(Task[TextSettings]):
         if cfg.pretrained_embeddings:
             matrix, _ = embedding_matrix(cfg.pretrained_embeddings, vocabulary, num_tokens,
                                          cfg.seed)
-        if cfg.model == "auto":
+        if cfg.model == AUTO:
             model = choose_model(cfg.model, fitted_sequence_length(tft_output),
                                  cfg.long_text_tokens)
             cfg = dataclasses.replace(cfg, model=model)

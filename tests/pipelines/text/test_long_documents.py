@@ -97,6 +97,16 @@ def test_auto_picks_conv1d_for_sentences_and_pooled_for_documents(length, model)
                                          "long_texts": float(model == "pooled")}
 
 
+def test_train_reads_the_fitted_length_from_the_facts_transform_recorded(tmp_path):
+    from tfpipe.pipelines.text.lengths import fitted_sequence_length
+
+    class Recorded:
+        transform_savedmodel_dir = str(tmp_path / "transform_fn")
+
+    (tmp_path / "facts.json").write_text(json.dumps(length_facts(830, 200)))
+    assert fitted_sequence_length(Recorded()) == 830  # no graph is loaded for it
+
+
 def test_the_defaults_are_the_documented_ones():
     cfg = TextSettings()
     assert (cfg.vocab_size, cfg.min_frequency, cfg.max_sequence_length, cfg.model,
