@@ -48,6 +48,11 @@ def write_corpus(root, rows, names) -> str:
 
 
 THREE = {"0": "awful", "1": "great", "2": "facts"}
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+BOXES = ("brown", "small", "cardboard", "wooden", "large")
+TYPICAL = {"0": "The service was terrible and awful, a waste of time.",
+           "1": "The food was wonderful and excellent, worth every penny.",
+           "2": "The camera arrived on monday in a brown box number 12"}
 
 
 def three_class_rows(count: int, seed: int) -> list[tuple[str, str]]:
@@ -56,13 +61,6 @@ def three_class_rows(count: int, seed: int) -> list[tuple[str, str]]:
     facts = [(f"{rng.choice(SUBJECTS)} arrived on {rng.choice(DAYS)} in a {rng.choice(BOXES)} "
               f"box number {rng.randint(1, 99)}", "2") for _ in range(count // 3)]
     return sentiment_corpus(count - len(facts), seed) + facts
-
-
-TYPICAL = {"0": "The service was terrible and awful, a waste of time.",
-           "1": "The food was wonderful and excellent, worth every penny.",
-           "2": "The camera arrived on monday in a brown box number 12"}
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
-BOXES = ("brown", "small", "cardboard", "wooden", "large")
 
 
 @pytest.fixture
