@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import common  # noqa: E402
 from common import last_json_line, timed  # noqa: E402
 
+from tfpipe.pipelines.text.lengths import choose_model  # noqa: E402
+
 SETTINGS = ["format=tsv", "header=false", "text_column=0", "label_column=1",
             "eval_fraction=0.2", "split_seed=0"]
 
@@ -77,10 +79,15 @@ def compare(runs: common.PipelineRuns, args: argparse.Namespace) -> dict:
     ingest = runs.artifact("ingest")["report"]["metrics"]
     epochs = runs.artifact("train")["report"]["summary"]["epochs_run"]
     length = _sequence_length(runs.artifact_dir("transform"))
-    keys = ("vocab_size", "eval_fraction", "split_seed", "model", "embedding_dim", "units",
+    keys = ("eval_fraction", "split_seed", "embedding_dim", "units",
             "dense_units", "dropout", "batch_size", "learning_rate", "seed")
+    facts = runs.artifact("transform")["report"]["metrics"]
+    # What the pipeline fitted and chose: its vocabulary's size (words seen min_frequency
+    # times, at most vocab_size) and the model model=auto picked for the fitted length.
+    fitted = {"vocab_size": int(facts["vocabulary_size/text_vocab"]),
+              "model": choose_model(config["model"], length, config["long_text_tokens"])}
     plain_command = [sys.executable, "-c", PLAIN_KERAS, runs.data, str(epochs), str(length),
-                     json.dumps({k: config[k] for k in keys})]
+                     json.dumps({**{k: config[k] for k in keys}, **fitted})]
     pipeline_runs, plain_runs = [runs.cold], []
     for repeat in range(max(args.repeats, 1)):
         plain_runs.append(timed(plain_command))
@@ -99,6 +106,8 @@ def compare(runs: common.PipelineRuns, args: argparse.Namespace) -> dict:
         "ingest_rows_per_second": round(rows_in / seconds["ingest"], 1),
         "transform_rows_per_second": round(transformed / seconds["transform"], 1),
         "sequence_length": length,
+        "vocabulary_size": fitted["vocab_size"],
+        "model": fitted["model"],
         "pipeline_total_seconds": round(statistics.median(pipeline_seconds), 2),
         "pipeline_total_seconds_runs": pipeline_seconds,
         "epochs_run": epochs,

@@ -15,12 +15,12 @@ _CLEANING = ("lowercase", "strip_html", "remove_punctuation", "remove_stopwords"
              "stopwords_file")
 _VOCAB = ("vocab_size", "min_frequency", "oov_buckets", "sequence_length", "length_percentile",
           "max_sequence_length", "truncating")
-_MODEL = ("model", "embedding_dim", "units", "dense_units", "filters", "kernel_size",
-          "dropout", "epochs", "batch_size", "learning_rate", "seed", "pretrained_embeddings",
-          "trainable_embeddings")
+_MODEL = ("model", "long_text_tokens", "embedding_dim", "units", "dense_units", "filters",
+          "kernel_size", "dropout", "epochs", "batch_size", "learning_rate", "seed",
+          "pretrained_embeddings", "trainable_embeddings")
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": _READER + ("eval_fraction", "split_seed"),
-    "transform": _CLEANING + _VOCAB + ("label_values", "materialize"),
+    "transform": _CLEANING + _VOCAB + ("label_values", "materialize", "long_text_tokens"),
     "train": _MODEL + ("oov_buckets", "patience", "validation_fraction", "label_values"),
     "evaluate": ("label_values", "margin", "min_accuracy", "champion_relative_tolerance",
                  "champion_absolute_tolerance", "force_bless"),

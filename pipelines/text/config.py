@@ -13,7 +13,7 @@ from tfpipe.errors import InputError
 from tfpipe.settings import MAX_INT, Settings, key
 
 FORMATS = ("csv", "tsv", "jsonl", "folders")  # folders: DIR/<class>/<one document a file>
-MODELS = ("pooled", "bilstm", "conv1d")
+MODELS = ("auto", "pooled", "bilstm", "conv1d")  # auto: by the fitted sequence length
 PAD_SIDES = ("pre", "post")
 
 # Default file patterns for a folder of inputs, by format.
@@ -93,14 +93,19 @@ class CleaningConfig:
 
 @dataclass(frozen=True)
 class VocabConfig:
-    """Vocabulary and sequence shaping done inside the transform graph."""
+    """Vocabulary and sequence shaping done inside the transform graph.
 
-    vocab_size: int = key(2000, at_least=1, at_most=10_000_000)
-    min_frequency: int = key(1, at_least=1, at_most=MAX_INT)  # rarer tokens: OOV buckets
+    Sized from the train split: every word seen `min_frequency` times, at most `vocab_size`
+    (about 2,000 on one-sentence reviews, the cap on long ones), and the `length_percentile`
+    of train token counts, at most `max_sequence_length` (whole documents of a few pages).
+    """
+
+    vocab_size: int = key(20000, at_least=1, at_most=10_000_000)
+    min_frequency: int = key(2, at_least=1, at_most=MAX_INT)  # rarer tokens: OOV buckets
     oov_buckets: int = key(1, at_least=1, at_most=100_000)
     sequence_length: int | None = key(None, at_least=1, at_most=100_000)  # None: percentile
     length_percentile: float = key(95.0, above=0.0, at_most=100.0)
-    max_sequence_length: int = key(200, at_least=1, at_most=100_000)
+    max_sequence_length: int = key(2000, at_least=1, at_most=100_000)
     truncating: str = key("post", choices=PAD_SIDES)
 
 
@@ -111,7 +116,7 @@ class TrainingConfig:
     embedding_dim: int | None = key(None, at_least=1, at_most=100_000)  # None: from vocab
     units: int = key(32, at_least=1, at_most=100_000)
     dropout: float = key(0.3, at_least=0.0, below=1.0)
-    epochs: int = key(10, at_least=1, at_most=100_000)
+    epochs: int = key(30, at_least=1, at_most=100_000)  # a ceiling: early stopping ends runs
     batch_size: int = key(32, at_least=1, at_most=1_000_000)
     learning_rate: float = key(0.002, above=0.0, at_most=10.0)
     patience: int = key(3, at_least=0, at_most=100_000)
@@ -124,7 +129,11 @@ class TrainingConfig:
 class ModelConfig(TrainingConfig):
     """The classifier's architecture on top of the shared training keys."""
 
-    model: str = key("conv1d", choices=MODELS)
+    # auto: conv1d when the fitted sequence length is at most long_text_tokens (sentences:
+    # word order matters, the convolution is cheap), pooled above it (long documents: a bag
+    # of words carries the signal, and a convolution's cost grows with the length).
+    model: str = key("auto", choices=MODELS)
+    long_text_tokens: int = key(200, at_least=1, at_most=100_000)
     dense_units: int = key(24, at_least=1, at_most=100_000)
     filters: int = key(128, at_least=1, at_most=100_000)
     kernel_size: int = key(5, at_least=1, at_most=1_000)

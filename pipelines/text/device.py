@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from tfpipe.device import DeviceSpec
-from tfpipe.pipelines.text.features import (SEQUENCE_LENGTH_KEY, TEXT_KEY, TOKENS_KEY,
-                                            VOCAB_NAME, pad_to_length)
+from tfpipe.pipelines.text.features import TEXT_KEY, TOKENS_KEY, VOCAB_NAME, pad_to_length
+from tfpipe.pipelines.text.lengths import fitted_sequence_length
 
 VOCABULARY_FILE = "vocabulary.txt"
 LABELS_FILE = "labels.txt"
@@ -28,7 +28,7 @@ def device_spec(tft_output: Any, class_names: list[str], cleaning: Any,
     from tfpipe.components.export import transform_function
 
     transform, _ = transform_function(tft_output)
-    length = int(transform({TEXT_KEY: tf.constant(["a"])})[SEQUENCE_LENGTH_KEY].numpy()[0])
+    length = fitted_sequence_length(tft_output)
     vocabulary = [w.decode("utf-8", "replace") if isinstance(w, bytes) else str(w)
                   for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
 

@@ -1,6 +1,7 @@
 """The text task's hooks (tfpipe.task.Task); components load this module once."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from typing import Any, Callable
@@ -31,6 +32,8 @@ from tfpipe.pipelines.text.features import (
 )
 from tfpipe.pipelines.text.features import raw_feature_spec as spec
 from tfpipe.pipelines.text.glove import embedding_matrix
+from tfpipe.pipelines.text.lengths import (AUTO, choose_model, fitted_sequence_length,
+                                           graph_sequence_length, length_facts)
 from tfpipe.pipelines.text.majority import majority_baseline, num_classes_from
 from tfpipe.pipelines.text.models import build_classifier
 from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
@@ -166,8 +169,17 @@ class TextTask(Task[TextSettings]):
             else ()
         return make_preprocessing_fn(cfg, cfg, stopwords, cfg.label_values)
 
+    def transform_facts(self, tft_output: Any, params: dict[str, Any]) -> dict[str, float]:
+        """The fitted sequence length and whether it is long (what model=auto goes by)."""
+        length = graph_sequence_length(tft_output)
+        return length_facts(length, _settings(params).long_text_tokens)
+
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:
-        """Pooled, BiLSTM or Conv1D classifier sized from the transform's vocabularies."""
+        """Pooled, BiLSTM or Conv1D classifier sized from the transform's vocabularies.
+
+        model=auto: Conv1D for sentences, pooled embeddings when the fitted sequence length
+        exceeds long_text_tokens (tfpipe.pipelines.text.lengths says why).
+        """
         cfg = _settings(params)
         vocabulary = [w.decode("utf-8", "replace") if isinstance(w, bytes) else w
                       for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
@@ -180,6 +192,10 @@ class TextTask(Task[TextSettings]):
         if cfg.pretrained_embeddings:
             matrix, _ = embedding_matrix(cfg.pretrained_embeddings, vocabulary, num_tokens,
                                          cfg.seed)
+        if cfg.model == AUTO:
+            model = choose_model(cfg.model, fitted_sequence_length(tft_output),
+                                 cfg.long_text_tokens)
+            cfg = dataclasses.replace(cfg, model=model)
         return build_classifier(cfg, num_tokens, len(vocabulary), num_classes, matrix)
 
     def model_inputs(self, transformed: dict[str, Any]) -> Any:

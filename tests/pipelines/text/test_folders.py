@@ -4,13 +4,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 
 import numpy as np
 import pytest
 
 from tfpipe.errors import InputError
 from tfpipe.local_run import run_task
-from tfpipe.pipelines.text.demo_corpus import sentiment_corpus
+from tfpipe.pipelines.text.demo_corpus import SUBJECTS, sentiment_corpus
 from tfpipe.pipelines.text.folders import list_documents, read_document
 from tfpipe.pipelines.text.readers import Quarantined, Row, list_input_files
 from tfpipe.registry import load_task
@@ -44,6 +45,22 @@ def write_corpus(root, rows, names) -> str:
         handle.write(by_class[first][0] + " " + by_class[first][1])
     (root / "README.txt").write_text("Movie reviews, one folder per class.\n")
     return str(root)
+
+
+THREE = {"0": "awful", "1": "great", "2": "facts"}
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+BOXES = ("brown", "small", "cardboard", "wooden", "large")
+TYPICAL = {"0": "The service was terrible and awful, a waste of time.",
+           "1": "The food was wonderful and excellent, worth every penny.",
+           "2": "The camera arrived on monday in a brown box number 12"}
+
+
+def three_class_rows(count: int, seed: int) -> list[tuple[str, str]]:
+    """Sentiment sentences ('0', '1') and plain statements of fact ('2'), a third each."""
+    rng = random.Random(seed)
+    facts = [(f"{rng.choice(SUBJECTS)} arrived on {rng.choice(DAYS)} in a {rng.choice(BOXES)} "
+              f"box number {rng.randint(1, 99)}", "2") for _ in range(count // 3)]
+    return sentiment_corpus(count - len(facts), seed) + facts
 
 
 @pytest.fixture
@@ -114,11 +131,12 @@ def test_globs_and_gzip_files_are_inputs(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("names", [NAMES, {"0": "awful", "1": "great"}])
+@pytest.mark.parametrize("names", [NAMES, THREE], ids=["two-classes", "three-classes"])
 def test_class_folders_run_end_to_end(tmp_path, names, edge_texts):
     import tensorflow as tf
 
-    data = write_corpus(tmp_path / "reviews", sentiment_corpus(900, seed=3), names)
+    rows = sentiment_corpus(900, seed=3) if len(names) == 2 else three_class_rows(1200, seed=3)
+    data = write_corpus(tmp_path / "reviews", rows, names)
     result = run_task("text", data, None, FAST, str(tmp_path / "work"), [], quiet=True)
     assert result["blessed"], result["reason"]
     ingest = _record(result, "ingest")
@@ -127,13 +145,21 @@ def test_class_folders_run_end_to_end(tmp_path, names, edge_texts):
     first = sorted(names.values())[0]
     assert bad == [(f"{first}/blob.txt", "binary_file"), (f"{first}/broken.txt", "invalid_utf8"),
                    (f"{first}/empty.txt", "empty_text")]
+    with open(os.path.join(ingest, "artifact.json"), encoding="utf-8") as handle:
+        report = json.load(handle)["report"]
+    assert report["metrics"]["quarantined"] == 3
+    assert report["summary"]["quarantined_by_reason"] == {
+        "binary_file": 1, "empty_text": 1, "invalid_utf8": 1}
     served = tf.saved_model.load(result["serving_path"]).signatures["serving_default"]
     long_review = " ".join(["a long review that goes on and on"] * 200)
     outputs = served(text=tf.constant([long_review, *edge_texts]))
     probabilities = outputs["probabilities"].numpy()
-    assert np.isfinite(probabilities).all() and probabilities.shape[1] == 2
+    assert np.isfinite(probabilities).all() and probabilities.shape[1] == len(names)
     labels = {v.decode() for v in outputs["label"].numpy().ravel()}
     assert labels <= set(names.values())
+    typical = [TYPICAL[label] for label in names]
+    answered = served(text=tf.constant(typical))["label"].numpy().ravel()
+    assert [v.decode() for v in answered] == list(names.values())  # folder names as labels
 
 
 def test_three_classes_get_three_labels(tmp_path):
