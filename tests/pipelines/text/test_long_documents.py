@@ -148,3 +148,6 @@ def test_long_reviews_run_with_no_set_beat_the_majority_and_serve(corpus, tmp_pa
     trained = keras.saving.load_model(os.path.join(result["serving_path"], "assets.extra",
                                                    "model.keras"))
     assert trained.name == "text_pooled"  # model=auto on long texts
+    with open(os.path.join(only_record(result, "train"), "artifact.json")) as handle:
+        logged = json.load(handle)["report"]["params"]  # what MLflow's train run shows
+    assert (logged["model"], logged["keras_model"]) == ("auto", "text_pooled")
