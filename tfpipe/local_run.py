@@ -14,7 +14,6 @@ from tfpipe.locking import lock_path, pipeline_lock
 from tfpipe.registry import load_task, task_info
 from tfpipe.tracking_check import StoreCheck
 from tfpipe.tracking_orchestrated import check_orchestrator_run_id
-from tfpipe.tracking_process import TrackingChild
 
 
 def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:
@@ -79,23 +78,16 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     name = check_paths(task, config, paths)
     # Nothing is written until here: the config is valid and every path lies where it should.
     store_check = StoreCheck(paths.tracking_uri) if tracking else None
-    # The tracking process starts now, so MLflow's import overlaps everything until the run.
-    child = TrackingChild() if tracking else None
-    try:
-        prepare_workdir(paths.workdir)
-        with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet):
-            prepared = build_pipeline(task, data, config, paths)
-            return _run_locked(prepared, beam_args, quiet, store_check, child, component,
-                               run_id, started)
-    except BaseException:
-        if child is not None and not child.taken:
-            child.close()
-        raise
+    prepare_workdir(paths.workdir)
+    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet):
+        prepared = build_pipeline(task, data, config, paths)
+        return _run_locked(prepared, beam_args, quiet, store_check, component, run_id,
+                           started)
 
 
 def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
-                store_check: StoreCheck | None, child: TrackingChild | None,
-                component: str | None, run_id: str | None, started: float) -> dict[str, Any]:
+                store_check: StoreCheck | None, component: str | None, run_id: str | None,
+                started: float) -> dict[str, Any]:
     """The run itself, under the pipeline's lock."""
     from tfpipe.runner import LocalRunner
     from tfpipe.tracking_hook import TrackingHook
@@ -115,8 +107,7 @@ def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
                                 experiment)
         tracker = BackgroundTracker(paths, experiment, prepared.task, tracked, prepared.data,
                                     tracker=orchestrated_tracker(prepared, experiment,
-                                                                 component, run_id),
-                                    child=child)
+                                                                 component, run_id))
         run_hooks = [TrackingHook(tracker)]
     state = LocalRunner(paths.workdir, beam_args, hooks=run_hooks, quiet=quiet,
                         warm_imports=WARM_IMPORTS).run(pipeline, only=component)

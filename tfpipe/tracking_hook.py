@@ -54,10 +54,13 @@ class TrackingHook:
         self._began: dict[str, float] = {}  # component -> wall-clock start
 
     def pipeline_started(self, state: RunState) -> None:
-        """Start the tracker: MLflow's import and store set-up then overlap the first component."""
-        self._start()
+        """Nothing yet: the tracker starts when the first component has finished."""
 
     def _start(self) -> None:
+        # MLflow's import and store set-up take seconds of CPU. During a first component that
+        # runs, both cores are busy (the warm start runs ingest beside the heavy imports), and
+        # a third process slowed cold runs by seconds; during transform the second core is
+        # mostly idle. A first component served from cache ends at once.
         if not self._started:
             self._started = True
             self.tracker.start()

@@ -42,7 +42,7 @@ def serve(requests: Connection, replies: Connection) -> None:
     """Child loop: take the tracker, apply each (method, argument) to it; report the outcome."""
     try:
         tracker: MlflowTracker = requests.recv()
-    except EOFError:  # the parent ended before it had a run to record (e.g. a config error)
+    except EOFError:  # the parent ended before it sent a run to record
         return
     try:
         for method, argument in iter(requests.recv, None):
@@ -83,54 +83,33 @@ def preload() -> None:
         from mlflow.store.tracking import sqlalchemy_store  # noqa: F401
 
 
-class TrackingChild:
-    """The tracking process and its two pipes; it imports MLflow while the run is set up."""
-
-    def __init__(self) -> None:
-        child_reads, parent_writes = os.pipe()
-        parent_reads, child_writes = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
-            env={**MLFLOW_ENV_DEFAULTS, **os.environ})
-        os.close(child_reads)
-        os.close(child_writes)
-        self.requests = Connection(parent_writes, readable=False)
-        self.replies = Connection(parent_reads, writable=False)
-        self.taken = False  # True once a BackgroundTracker owns it
-
-    def close(self) -> None:
-        """End a child no tracker took: it has only imported, never touched the store."""
-        self.process.kill()
-        self.process.wait()
-        self.requests.close()
-        self.replies.close()
-
-
 class BackgroundTracker:
     """A Tracker whose MlflowTracker runs in a child process."""
 
     def __init__(self, paths: RunPaths, experiment_name: str, task: str,
                  config: dict[str, Any], data: str,
-                 tracker: MlflowTracker | None = None,
-                 child: TrackingChild | None = None) -> None:
+                 tracker: MlflowTracker | None = None) -> None:
         self.tracking_uri = paths.tracking_uri
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
-        # `tracker` replaces the default one (e.g. an orchestrated component's); `child` is
-        # a tracking process started earlier, which has had time to import MLflow.
+        # `tracker` replaces the default one (e.g. an orchestrated component's).
         self._tracker = tracker or MlflowTracker(paths, experiment_name, task, config, data)
-        self._child = child
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        """Start the child (unless given one) and ask it to open the parent run; no waiting."""
-        child = self._child or TrackingChild()
-        child.taken = True
-        self._process, self._requests, self._replies = (child.process, child.requests,
-                                                        child.replies)
+        """Start the child and ask it to open the parent run; does not wait."""
+        child_reads, parent_writes = os.pipe()
+        parent_reads, child_writes = os.pipe()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
+            env={**MLFLOW_ENV_DEFAULTS, **os.environ})
+        os.close(child_reads)
+        os.close(child_writes)
+        self._requests = Connection(parent_writes, readable=False)
+        self._replies = Connection(parent_reads, writable=False)
         self._send(self._tracker)
         self._send(("start", None))
 

@@ -67,12 +67,12 @@ class CallLog:
         self.calls.append(("fail", message))
 
 
-def test_the_tracker_starts_with_the_run_and_waits_only_to_publish(tmp_path):
+def test_the_tracker_starts_after_the_first_component_and_waits_only_to_publish(tmp_path):
     log = CallLog()
     workdir = str(tmp_path / "w")
     LocalRunner(workdir, hooks=[TrackingHook(log)], quiet=True).run(
         toy_pipeline(str(tmp_path / "published.txt")))
-    assert log.calls == ["start", ("confirm", False), ("record", "prepare"), ("confirm", True),
+    assert log.calls == ["start", ("record", "prepare"), ("confirm", True),
                          ("record", "publish"), "finish"]
 
 

@@ -126,52 +126,6 @@ def test_the_check_before_the_next_component_notices_a_dead_child_at_once(tmp_pa
         tracker.confirm(wait=False)
 
 
-def test_a_child_started_early_records_the_run_it_is_given_later(tmp_path):
-    from tfpipe.tracking_process import TrackingChild
-
-    workdir = str(tmp_path / "w")
-    child = TrackingChild()  # importing MLflow while the caller builds its pipeline
-    paths = run_paths(workdir, {"serving_dir": None, "mlflow_tracking_uri": None})
-    tracker = BackgroundTracker(paths, "demo", "forecasting", {"epochs": 3}, "/data/x.csv",
-                                child=child)
-    tracker.start()
-    tracker.finish(RunEnd(seconds=1.0, metrics={}, pushed_version=None))
-    assert child.taken and child.process.poll() == 0
-    assert client_for(workdir).get_run(tracker.run_id).info.status == "FINISHED"
-
-
-def test_a_child_no_tracker_took_is_ended_without_touching_the_store(tmp_path):
-    from tfpipe.tracking_process import TrackingChild
-
-    child = TrackingChild()
-    child.close()
-    assert child.process.returncode is not None  # reaped: no process left behind
-    assert not os.listdir(tmp_path)
-
-
-def test_a_run_that_fails_before_its_first_component_leaves_no_tracking_process(tmp_path):
-    """`tfpipe run` with missing data exits 2 and its early tracking child is gone."""
-    import uuid
-
-    import psutil
-
-    mark = uuid.uuid4().hex
-    tfpipe = os.path.join(os.path.dirname(sys.executable), "tfpipe")
-    run = subprocess.run([tfpipe, "run", "forecasting", "--data", str(tmp_path / "none.csv"),
-                          "--workdir", str(tmp_path / "w")], capture_output=True, text=True,
-                         timeout=300, env={**os.environ, "TFPIPE_TEST_MARK": mark})
-    assert run.returncode == 2 and "none.csv" in run.stderr
-    assert not os.path.exists(os.path.join(tmp_path, "w", "mlflow.db"))
-
-    def marked(process: psutil.Process) -> bool:
-        try:
-            return process.environ().get("TFPIPE_TEST_MARK") == mark
-        except (psutil.Error, OSError):
-            return False
-
-    assert [p.pid for p in psutil.process_iter() if marked(p)] == []
-
-
 def test_warming_registration_builds_mlflows_package_map_ahead_of_the_push():
     """A fresh interpreter: after the warm-up MLflow's save_model finds its map built."""
     probe = ("from tfpipe.tracking_process import warm_registration\n"
