@@ -137,7 +137,43 @@ def _file_digest(path: str, mtime_ns: int, size: int) -> str:
 
 
 def _project_imports(module_name: str, path: str) -> tuple[str, ...]:
-    return _scan_imports(module_name, os.path.basename(path) == "__init__.py", *_stamp(path))
+    is_package = os.path.basename(path) == "__init__.py"
+    stamp = _stamp(path)
+    key = f"{module_name}|{int(is_package)}|{stamp[1]}|{stamp[2]}|{stamp[0]}"  # path last
+    remembered = _IMPORTS_MEMO.get(key)
+    if isinstance(remembered, list) and all(isinstance(name, str) for name in remembered):
+        return tuple(remembered)
+    found = _scan_imports(module_name, is_package, *stamp)
+    _IMPORTS_MEMO[key] = list(found)
+    return found
+
+
+# The imports each source file was found to make, by file stamp, kept across runs in the
+# artifact store: a re-run keys its components without parsing every source file again.
+IMPORTS_MEMO_NAME = ".code-imports.json"
+_IMPORTS_MEMO: dict[str, Any] = {}
+
+
+def load_imports_memo(memo_path: str) -> None:
+    """Take the scans a previous run remembered (a missing or damaged memo: none)."""
+    try:
+        with open(memo_path, encoding="utf-8") as handle:
+            memo = json.load(handle)
+    except (OSError, ValueError):
+        return
+    if isinstance(memo, dict):
+        _IMPORTS_MEMO.update(memo)
+
+
+def save_imports_memo(memo_path: str) -> None:
+    """Keep this process's scans of files that still exist, replacing the file atomically."""
+    kept = {key: names for key, names in _IMPORTS_MEMO.items()
+            if os.path.exists(key.split("|", 4)[-1])}
+    os.makedirs(os.path.dirname(memo_path), exist_ok=True)
+    partial = f"{memo_path}.{os.getpid()}.tmp"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(kept, handle, sort_keys=True)
+    os.replace(partial, memo_path)
 
 
 @functools.lru_cache(maxsize=4096)

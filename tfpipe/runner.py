@@ -1,6 +1,7 @@
 """Local runner: dependency order, content-addressed cache, atomic artifacts, hooks."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -81,6 +82,8 @@ class LocalRunner:
         """
         state = RunState(pipeline, self.workdir, os.path.join(self.workdir, "artifacts"))
         os.makedirs(state.artifacts_root, exist_ok=True)
+        imports_memo = os.path.join(state.artifacts_root, cache.IMPORTS_MEMO_NAME)
+        cache.load_imports_memo(imports_memo)
         art.remove_stale_staging(os.path.join(self.workdir, "scratch"))  # killed runs' scratch
         started = time.perf_counter()
         nodes = pipeline.ordered()
@@ -109,6 +112,8 @@ class LocalRunner:
             for hook in self.hooks:
                 hook.pipeline_failed(state, error)
             raise
+        with contextlib.suppress(OSError):  # the memo only saves the next run some parsing
+            cache.save_imports_memo(imports_memo)
         for hook in self.hooks:
             hook.pipeline_finished(state, time.perf_counter() - started)
         return state

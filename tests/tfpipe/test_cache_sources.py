@@ -144,3 +144,38 @@ def test_editing_a_helper_reruns_the_components_that_import_it(tmp_path, tiny_se
     assert second["cached"] == ["ingest", "transform"], second["ran"]
     assert set(second["ran"]) == {"train", "evaluate", "push"}
     assert "components/export.py" in second["ran"]["train"], second["ran"]["train"]
+
+
+def test_a_new_process_reuses_the_import_scans_a_run_saved_and_rescans_a_changed_file(tmp_path):
+    """The memo of each file's imports survives the process; a file's new stamp misses it."""
+    import json
+    import subprocess
+    import sys
+
+    from tfpipe import cache
+
+    memo = str(tmp_path / "artifacts" / cache.IMPORTS_MEMO_NAME)
+    probe = ("import sys\nfrom unittest import mock\nfrom tfpipe import cache\n"
+             "cache.load_imports_memo(sys.argv[1])\n"
+             "from tfpipe.components.train import train\n"
+             "with mock.patch.object(cache, '_scan_imports', wraps=cache._scan_imports) as scan:\n"
+             "    cache.source_digest(train.fn)\n"
+             "cache.save_imports_memo(sys.argv[1])\n"
+             "print(scan.call_count)\n")
+
+    def parsed() -> int:
+        done = subprocess.run([sys.executable, "-c", probe, memo], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return int(done.stdout.strip().splitlines()[-1])
+
+    assert parsed() >= 5  # the first process parses the whole closure
+    assert parsed() == 0  # the next one parses nothing
+    with open(memo, encoding="utf-8") as handle:
+        saved = json.load(handle)
+    (key,) = [k for k in saved if k.endswith("/components/train.py")]
+    name, package, _, size, path = key.split("|", 4)
+    saved[f"{name}|{package}|1|{size}|{path}"] = saved.pop(key)  # as if train.py had changed
+    with open(memo, "w", encoding="utf-8") as handle:
+        json.dump(saved, handle)
+    assert parsed() == 1  # only the file whose stamp no longer matches is parsed again
