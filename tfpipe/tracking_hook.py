@@ -58,9 +58,9 @@ class TrackingHook:
 
     def _start(self) -> None:
         # MLflow's import and store set-up take seconds of CPU. During a first component that
-        # runs, both cores are busy (the warm start runs ingest beside the heavy imports), and
-        # a third process slowed cold runs by seconds; during transform the second core is
-        # mostly idle. A first component served from cache ends at once.
+        # runs, both cores are busy (the warm start runs ingest beside the heavy imports);
+        # during transform the second core is mostly idle. A first component served from
+        # cache ends at once, so a cached run starts the tracker almost immediately.
         if not self._started:
             self._started = True
             self.tracker.start()
