@@ -17,8 +17,9 @@ from typing import Any, Callable
 import psutil
 
 BIN = os.path.dirname(sys.executable)
-SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared",
-                                           "data"))
+# The shared data folder sits beside the repository unless TFPIPE_SHARED_DATA names it.
+SHARED_DATA = os.environ.get("TFPIPE_SHARED_DATA") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:

@@ -33,7 +33,11 @@ def training_datasets(hooks: Task, tft_output: Any, root: str, params: dict[str,
     sizes = split_sizes(records, in_validation)
 
     def parsed(keep: Callable[[tf.Tensor], tf.Tensor]) -> tf.data.Dataset:
-        # Parse once, in large batches, and keep the parsed examples in memory.
+        # Parse once, in large batches, and keep the parsed examples in memory. Train holds
+        # its split (transformed) by design: the shuffle below spans the whole split (a
+        # uniform, seeded order each epoch needs every example at hand), and parsing and
+        # transforming once instead of every epoch is what keeps later epochs cheap.
+        # benchmarks/RESULTS.md (cost curve) measures what this costs at 100x the data.
         return (records.filter(keep).batch(1024).map(features_of).unbatch().cache())
 
     @_plain

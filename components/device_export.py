@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+import numpy as np
 
 from tfpipe.artifacts import Examples, Model, ModelEvaluation, TransformGraph
 from tfpipe.component import Input, Output, Parameter, Report, component
@@ -44,7 +47,7 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
     import keras
     import tensorflow_transform as tft
 
-    from tfpipe.components import tfjs, tfrecords, tflite
+    from tfpipe.components import eval_stream, tfjs, tflite
     from tfpipe.components.export import KERAS_MODEL_FILE
 
     hooks = load_task(task)
@@ -59,17 +62,24 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
     with open(evaluation.path("blessing.json"), encoding="utf-8") as handle:
         decision = json.load(handle)
     spec_params = hooks.raw_feature_spec(params)
-    raw_eval = tfrecords.load_split(examples.uri, "eval", spec_params)
-    labels = hooks.eval_labels(raw_eval)
-    eval_inputs = spec.eval_inputs(raw_eval)
+
+    def eval_inputs() -> Iterator[dict[str, Any]]:
+        """The device inputs of the eval split, a batch at a time (read once per variant)."""
+        return (spec.eval_inputs(raw)
+                for raw in eval_stream.raw_batches(examples.uri, "eval", spec_params))
+
+    labels = np.concatenate([np.asarray(hooks.eval_labels(raw)) for raw in
+                             eval_stream.raw_batches(examples.uri, "eval", spec_params)])
     scratch = context.scratch_dir("device_export")
     saved_model = tflite.save_for_conversion(function, os.path.join(scratch, "device_saved_model"))
     representative = ""
     if "tflite_int8" in settings.exports:  # calibration examples from the train split
-        representative = tflite.write_representative(
-            spec.eval_inputs(tfrecords.load_split(examples.uri, "train", spec_params)),
-            settings.export_calibration_examples, settings.seed, spec.inputs,
-            os.path.join(scratch, "representative.npz"))
+        chosen = tflite.representative_rows(eval_stream.count_records(examples.uri, "train"),
+                                          settings.export_calibration_examples, settings.seed)
+        representative = tflite.save_representative(
+            eval_stream.gather(eval_stream.raw_batches(examples.uri, "train", spec_params),
+                               chosen, spec.eval_inputs),
+            spec.inputs, os.path.join(scratch, "representative.npz"))
     metric = hooks.info.primary_metric
     saved_value = float(decision["candidate"][metric])
     folder = device_evaluation.path(DEVICE_DIR)
@@ -79,7 +89,7 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
         context.log(f"converting {variant}")
         try:
             size, seconds, outputs, latency = produce(
-                variant, saved_model, representative, folder, eval_inputs, spec,
+                variant, saved_model, representative, folder, eval_inputs(), spec,
                 settings.tfjs_env, context.scratch_dir(f"run-{variant}"))
         except (tflite.ConversionFailed, tfjs.TfjsFailed) as error:
             context.log(f"{variant}: not converted: {error}")
@@ -107,7 +117,7 @@ def device_export(context: RunContext, task: Parameter[str], params: Parameter[d
 
 
 def produce(variant: str, saved_model: str, representative: str, folder: str,
-            inputs: dict[str, Any], spec: Any, tfjs_env: str,
+            inputs: Iterable[dict[str, Any]], spec: Any, tfjs_env: str,
             work: str) -> tuple[int, float, dict[str, Any], float]:
     """Convert one variant into folder and run it on the eval inputs: size in bytes,
     conversion seconds, outputs, seconds per example."""
@@ -116,13 +126,13 @@ def produce(variant: str, saved_model: str, representative: str, folder: str,
     if variant == "tfjs":
         path = os.path.join(folder, variant_file(variant))
         seconds = tfjs.convert(tfjs_env, saved_model, path)
-        outputs, latency = tfjs.run_per_example(tfjs_env, path, inputs, work)
+        outputs, latency = tfjs.run_per_example_batches(tfjs_env, path, inputs, work)
         return tfjs.folder_size(path), seconds, outputs, latency
     path = os.path.join(folder, variant_file(variant))  # push publishes passing ones only
     seconds = tflite.convert_isolated(saved_model, variant, representative, path)
     with open(path, "rb") as handle:
         flatbuffer = handle.read()
-    outputs, latency = tflite.run_per_example(flatbuffer, inputs, spec.inputs)
+    outputs, latency = tflite.run_per_example_batches(flatbuffer, inputs, spec.inputs)
     return len(flatbuffer), seconds, outputs, latency
 
 

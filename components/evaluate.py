@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,7 @@ from tfpipe.artifacts import Examples, Model, ModelEvaluation, Statistics
 from tfpipe.component import Input, Output, Parameter, Report, component
 from tfpipe.context import RunContext
 from tfpipe.registry import load_task
+from tfpipe.task import Task
 
 
 @component
@@ -18,28 +21,29 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
              statistics: Input[Statistics], model: Input[Model],
              evaluation: Output[ModelEvaluation]) -> Report:
     """Score everything on the eval split, check thresholds, write blessing.json."""
-    from tfpipe.components import blessing, charts, tfrecords
-    from tfpipe.components.scoring import call_batched, load_signature
+    from tfpipe.components import blessing, charts, eval_stream
+    from tfpipe.components.scoring import load_signature
 
     hooks = load_task(task)
-    raw = tfrecords.load_split(examples.uri, "eval", hooks.raw_feature_spec(params))
-    labels = hooks.eval_labels(raw)
-    inputs = hooks.eval_inputs(raw)
-    context.log(f"scoring the candidate on {len(labels)} eval examples")
-    predictions = {"candidate": hooks.eval_predictions(
-        call_batched(load_signature(model.uri), inputs))}
+    spec = hooks.raw_feature_spec(params)
     with open(statistics.path("summary.json"), encoding="utf-8") as handle:
         stats = json.load(handle)
-    predictions.update(hooks.baselines(raw, stats, params))
+    models = {"candidate": load_signature(model.uri)}
     champion_note = None
     if champion:
         try:
-            predictions["champion"] = hooks.eval_predictions(
-                call_batched(load_signature(champion["path"]), inputs))
+            models["champion"] = load_signature(champion["path"])
         except Exception as error:  # an incompatible champion must not block a new model
-            champion_note = f"champion version {champion['version']} could not be scored " \
-                            f"on this eval data: {error}"
-            context.log(champion_note)
+            champion_note = _champion_note(champion, error)
+    context.log("scoring the candidate on the eval split")
+    scored = score_batches(hooks, eval_stream.raw_batches(examples.uri, "eval", spec),
+                           models, stats, params)
+    if scored.dropped is not None:
+        champion_note = _champion_note(champion, scored.dropped)
+    if champion_note:
+        context.log(champion_note)
+    labels, predictions = scored.labels, scored.predictions
+    context.log(f"scored {len(labels)} eval examples")
     scores = {name: hooks.metrics(labels, preds) for name, preds in predictions.items()}
     candidate = scores.pop("candidate")
     task_baselines = {k: v for k, v in scores.items() if k != "champion"}
@@ -60,7 +64,9 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
     arrays: dict[str, Any] = {name: np.asarray(p) for name, p in predictions.items()}
     np.savez(evaluation.path("predictions.npz"), **arrays)
     plots = [charts.candidate_vs_baselines(candidate, scores, evaluation.uri)]
-    plots += hooks.plots(raw, predictions, evaluation.uri)
+    # Plots read the eval columns they use (labels, time), one at a time, never the features.
+    plots += hooks.plots(eval_stream.Columns(examples.uri, "eval", spec), predictions,
+                         evaluation.uri)
     verdict = "blessed" if decision["blessed"] else "not blessed"
     context.log(f"{verdict}: {decision['reason']}")
     # Candidate and baseline metrics go on the parent run from blessing.json (tracking).
@@ -71,3 +77,52 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
     return Report(metrics=metrics, plots=[f"evaluation/{p}" for p in plots], tags=tags,
                   summary={"blessed": decision["blessed"], "reason": decision["reason"],
                            "metrics": {"candidate": candidate, "baselines": scores}})
+
+
+@dataclass
+class Scored:
+    """Labels and every model's and baseline's predictions over a whole split."""
+
+    labels: Any
+    predictions: dict[str, Any]
+    dropped: Exception | None = None  # why the champion could not be scored, if it could not
+
+
+def score_batches(hooks: Task, batches: Iterable[dict[str, np.ndarray]],
+                  models: dict[str, Any], statistics: dict[str, Any],
+                  params: dict[str, Any]) -> Scored:
+    """Score raw eval batches one at a time: models through their signature, baselines by the
+    task; only labels and predictions (a few numbers per example) outlive each batch.
+
+    The hooks are row-wise (each example's labels, inputs and baseline predictions depend on
+    it and the train statistics alone), so the joined results equal a whole-split call. A
+    champion failing on any batch is dropped, as it would be on the whole split.
+    """
+    from tfpipe.components.scoring import call_batched
+
+    labels: list[np.ndarray] = []
+    parts: dict[str, list[np.ndarray]] = {}
+    dropped = None
+    for raw in batches:
+        labels.append(np.asarray(hooks.eval_labels(raw)))
+        inputs = hooks.eval_inputs(raw)
+        batch = {"candidate": hooks.eval_predictions(call_batched(models["candidate"], inputs))}
+        batch.update(hooks.baselines(raw, statistics, params))
+        if "champion" in models:
+            try:
+                batch["champion"] = hooks.eval_predictions(
+                    call_batched(models["champion"], inputs))
+            except Exception as error:  # an incompatible champion must not block a new model
+                dropped, models = error, {"candidate": models["candidate"]}
+                parts.pop("champion", None)
+        for name, predictions in batch.items():
+            parts.setdefault(name, []).append(np.asarray(predictions))
+    return Scored(labels=np.concatenate(labels) if labels else np.zeros((0,)),
+                  predictions={name: np.concatenate(values) for name, values in parts.items()},
+                  dropped=dropped)
+
+
+def _champion_note(champion: dict[str, Any], error: Exception) -> str:
+    """Why the champion was left out of the comparison."""
+    return f"champion version {champion['version']} could not be scored on this eval data: " \
+           f"{error}"

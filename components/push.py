@@ -81,13 +81,15 @@ def push(context: RunContext, task: Parameter[str], params: Parameter[dict],
 def validate_serving(hooks: Task, model_dir: str, examples_dir: str,
                      params: dict[str, Any]) -> ServingCheck:
     """Load the SavedModel and call serving_default on eval examples; raise when it fails."""
-    from tfpipe.components import tfrecords
+    from tfpipe.components import eval_stream
     from tfpipe.components.scoring import call_batched, load_signature
 
     try:
-        raw = tfrecords.load_split(examples_dir, "eval", hooks.raw_feature_spec(params))
         count = params["push_validation_examples"]
-        inputs = {k: v[:count] for k, v in hooks.eval_inputs(raw).items()}
+        raw = eval_stream.head(eval_stream.raw_batches(
+            examples_dir, "eval", hooks.raw_feature_spec(params),
+            max(1, min(count, eval_stream.BATCH_SIZE))), count)  # reads no further
+        inputs = hooks.eval_inputs(raw)
         signature = load_signature(model_dir)
         outputs = call_batched(signature, inputs)
     except Exception as error:

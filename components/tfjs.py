@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -108,18 +109,32 @@ def folder_size(path: str) -> int:
 def run_per_example(env: str, model_dir: str, inputs: dict[str, np.ndarray],
                     work: str) -> tuple[dict[str, np.ndarray], float]:
     """Run the graph model in Node one example at a time; outputs and seconds per example."""
+    return run_per_example_batches(env, model_dir, [inputs], work)
+
+
+def run_per_example_batches(env: str, model_dir: str, batches: Iterable[dict[str, np.ndarray]],
+                            work: str) -> tuple[dict[str, np.ndarray], float]:
+    """run_per_example over a stream of input batches, appended to the input files one batch
+    at a time. Node reads each input file whole: one Node process (started once, as its
+    start-up costs seconds) scores every example, so it holds the split's device inputs."""
     os.makedirs(work, exist_ok=True)
     with open(os.path.join(model_dir, "model.json"), encoding="utf-8") as handle:
         signature = json.load(handle).get("signature", {})
-    described = {}
-    for name, values in inputs.items():
-        integer = np.issubdtype(np.asarray(values).dtype, np.integer)
-        array = np.ascontiguousarray(values, dtype="<i4" if integer else "<f4")
-        array.tofile(os.path.join(work, f"input_{name}.bin"))
-        tensor = signature.get("inputs", {}).get(name, {}).get("name", f"{name}:0")
-        described[name] = {"file": f"input_{name}.bin", "shape": list(array.shape),
-                           "dtype": "int32" if integer else "float32",
-                           "tensor": tensor.removesuffix(":0")}
+    described: dict[str, dict[str, Any]] = {}
+    count = 0
+    for inputs in batches:
+        for name, values in inputs.items():
+            integer = np.issubdtype(np.asarray(values).dtype, np.integer)
+            array = np.ascontiguousarray(values, dtype="<i4" if integer else "<f4")
+            with open(os.path.join(work, f"input_{name}.bin"), "wb" if not count else "ab") \
+                    as handle:
+                array.tofile(handle)
+            tensor = signature.get("inputs", {}).get(name, {}).get("name", f"{name}:0")
+            described[name] = {"file": f"input_{name}.bin",
+                               "shape": [count + len(array), *array.shape[1:]],
+                               "dtype": "int32" if integer else "float32",
+                               "tensor": tensor.removesuffix(":0")}
+        count += len(next(iter(inputs.values())))
     with open(os.path.join(work, "inputs.json"), "w", encoding="utf-8") as handle:
         json.dump(described, handle)
     script = os.path.join(work, "run_tfjs.js")
@@ -129,7 +144,6 @@ def run_per_example(env: str, model_dir: str, inputs: dict[str, np.ndarray],
          env={"NODE_PATH": os.path.join(os.path.abspath(env), "node_modules")})
     with open(os.path.join(work, "result.json"), encoding="utf-8") as handle:
         result: dict[str, Any] = json.load(handle)
-    count = len(next(iter(inputs.values())))
     outputs = {key: np.fromfile(os.path.join(work, info["file"]), dtype="<f4")
                .reshape(count, info["per_example"])
                for key, info in result["outputs"].items()}

@@ -3,6 +3,7 @@ in ai-edge-litert's interpreter."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any, Iterator
 
 import numpy as np
@@ -137,32 +138,50 @@ def interpreter(model: bytes) -> Any:
 def run_per_example(model: bytes, inputs: dict[str, np.ndarray],
                     signature_inputs: dict[str, Any]) -> tuple[dict[str, np.ndarray], float]:
     """Run the model one example at a time; its outputs and mean seconds per example."""
+    return run_per_example_batches(model, [inputs], signature_inputs)
+
+
+def run_per_example_batches(model: bytes, batches: Iterable[dict[str, np.ndarray]],
+                            signature_inputs: dict[str, Any]
+                            ) -> tuple[dict[str, np.ndarray], float]:
+    """run_per_example over a stream of input batches (one batch in memory at a time)."""
     runner = interpreter(model).get_signature_runner()
-    count = len(next(iter(inputs.values())))
     parts: list[dict[str, np.ndarray]] = []
-    elapsed = 0.0
-    for row in range(count):
-        feed = {name: np.asarray(values[row:row + 1], dtype=signature_inputs[name].dtype
-                                 .as_numpy_dtype)
-                for name, values in inputs.items()}
-        started = time.perf_counter()
-        result = runner(**feed)
-        elapsed += time.perf_counter() - started
-        parts.append({k: np.array(v) for k, v in result.items()})
+    elapsed, count = 0.0, 0
+    for inputs in batches:
+        for row in range(len(next(iter(inputs.values())))):
+            feed = {name: np.asarray(values[row:row + 1], dtype=signature_inputs[name].dtype
+                                     .as_numpy_dtype)
+                    for name, values in inputs.items()}
+            started = time.perf_counter()
+            result = runner(**feed)
+            elapsed += time.perf_counter() - started
+            parts.append({k: np.array(v) for k, v in result.items()})
+            count += 1
     if not parts:
         return {}, 0.0
     return ({k: np.concatenate([p[k] for p in parts]) for k in parts[0]},
             elapsed / count)
 
 
+def representative_rows(total: int, count: int, seed: int) -> np.ndarray:
+    """The sorted row numbers of up to `count` seeded calibration examples among `total`."""
+    return np.sort(np.random.default_rng(seed).permutation(total)[:count])
+
+
 def write_representative(inputs: dict[str, np.ndarray], count: int, seed: int,
                          specs: dict[str, Any], path: str) -> str:
     """Up to `count` seeded examples of the device inputs as a .npz, for full int8."""
-    total = len(next(iter(inputs.values())))
-    rows = np.sort(np.random.default_rng(seed).permutation(total)[:count])
-    arrays: dict[str, Any] = {name: np.asarray(values[rows],
-                                               dtype=specs[name].dtype.as_numpy_dtype)
-                              for name, values in inputs.items()}
+    rows = representative_rows(len(next(iter(inputs.values()))), count, seed)
+    return save_representative({name: np.asarray(values)[rows]
+                                for name, values in inputs.items()}, specs, path)
+
+
+def save_representative(chosen: dict[str, np.ndarray], specs: dict[str, Any],
+                        path: str) -> str:
+    """The chosen calibration examples as a .npz in the device inputs' dtypes."""
+    arrays: dict[str, Any] = {name: np.asarray(values, dtype=specs[name].dtype.as_numpy_dtype)
+                              for name, values in chosen.items()}
     np.savez(path, **arrays)
     return path
 

@@ -161,6 +161,11 @@ class Task(ABC, Generic[S]):
         return {}
 
     # ---- evaluate and push ----
+    # Evaluate, push and the device export stream the eval split (components/eval_stream.py):
+    # eval_inputs, eval_labels, eval_predictions and baselines are called once per batch of
+    # examples and must be row-wise (each row's result depends on that row and the train
+    # statistics only); metrics get the whole split's labels and predictions, and plots a
+    # dict whose columns are read on first access (ask only for per-example scalars).
 
     @abstractmethod
     def eval_inputs(self, raw: dict[str, Any]) -> dict[str, Any]:

@@ -77,6 +77,8 @@ def ReadWindowExamples(root: beam.pvalue.PBegin, path: str,
                                            settings.value_column)
               | "ParseRows" >> beam.ParDo(ParseRow(path, settings.value_column))
               .with_outputs("bad", main="good"))
+    # One series is windowed in one worker, holding (row, time, value) per row: a window
+    # spans consecutive rows and the time-order check needs every row of the series.
     windows = (parsed.good
                | "Collect" >> beam.combiners.ToList()
                | "Windows" >> beam.ParDo(BuildWindows(path, settings))
