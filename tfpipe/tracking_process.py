@@ -76,13 +76,6 @@ def warm_registration() -> None:
         requirements_utils._init_packages_to_modules_map()
 
 
-def preload() -> None:
-    """Import what opening a store needs, before the parent has a run for the child."""
-    with contextlib.suppress(Exception):  # an import that fails fails again, reported, later
-        import mlflow.tracking  # noqa: F401
-        from mlflow.store.tracking import sqlalchemy_store  # noqa: F401
-
-
 class BackgroundTracker:
     """A Tracker whose MlflowTracker runs in a child process."""
 
@@ -192,7 +185,6 @@ class BackgroundTracker:
 
 def main(argv: list[str]) -> None:
     """Child entry point: serve over the two inherited pipe descriptors, then exit at once."""
-    preload()
     serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
     sys.stderr.flush()
     os._exit(0)  # every record is committed; tearing MLflow's modules down is slow
