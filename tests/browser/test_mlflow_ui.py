@@ -82,6 +82,20 @@ def page(ui_url):
         browser.close()
 
 
+def wait_for_texts(page, texts: list[str]) -> None:
+    """Wait until the page shows every text (parts of a page load one after another);
+    on timeout, name the ones missing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("texts => texts.every(t => document.body.innerText.includes(t))",
+                               arg=texts, timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        body = page.inner_text("body")
+        pytest.fail(f"not on the page within {WAIT_MS // 1000} s: "
+                    f"{[t for t in texts if t not in body]}")
+
+
 def base_of(url: str) -> str:
     return url.split("/#/")[0]
 
@@ -119,13 +133,12 @@ def test_the_parent_run_page_shows_the_decision_and_the_registered_version(
     page.goto(f"{base}/#/experiments/{experiment}/runs/{result['run_id']}"
               "?workflowType=machine_learning")
     page.get_by_text("Child runs").first.wait_for()
+    for name in COMPONENTS:  # the child-run links load after the heading: wait for each
+        page.get_by_role("link", name=name, exact=True).first.wait_for()
+    wait_for_texts(page, ["mae/candidate", "mae/naive", "mae/moving_average",
+                          "blessing/blessed", "check/", "tfpipe.blessed", "Blessed",
+                          "Registered models", "forecasting", "series.csv"])
     body = page.inner_text("body")
-    for text in ("mae/candidate", "mae/naive", "mae/moving_average", "blessing/blessed",
-                 "check/", "tfpipe.blessed", "Blessed", "Registered models", "forecasting",
-                 "series.csv"):
-        assert text in body, text
-    for name in COMPONENTS:
-        assert page.get_by_role("link", name=name, exact=True).count() >= 1, name
     candidate = f"{result['metrics']['candidate']['mae']:.6g}"
     assert candidate in body  # the decision table in the description
     page.screenshot(path=os.path.join(screenshots, "parent-run.png"), full_page=True)
@@ -156,6 +169,5 @@ def test_the_registered_model_has_the_champion_alias(page, ui_url, screenshots):
     page.goto(f"{base_of(ui_url)}/#/models/forecasting/versions/1?workflowType=machine_learning")
     page.get_by_text("Aliases").first.wait_for()
     page.get_by_text("champion").first.wait_for()  # the aliases load after the page
-    body = page.inner_text("body")
-    assert "Version 1" in body and "serving_version" in body
+    wait_for_texts(page, ["Version 1", "serving_version"])
     page.screenshot(path=os.path.join(screenshots, "model-version.png"), full_page=True)
