@@ -28,13 +28,19 @@ def write_csv(path: str, header: str, rows: list[str]) -> str:
     return path
 
 
-@pytest.fixture
-def tiny_series_csv(tmp_path) -> str:
-    """A 240-step noisy sine: learnable, so a model beats the naive baseline quickly."""
+def write_sine_series(folder: str) -> str:
+    """`folder`/series.csv, a 240-step noisy sine: learnable, so a model beats the naive
+    baseline quickly."""
     steps = np.arange(240)
     values = 50 + 20 * np.sin(2 * np.pi * steps / 12) + np.random.default_rng(0).normal(0, 1, 240)
-    return write_csv(str(tmp_path / "series.csv"), "time,value",
+    return write_csv(os.path.join(folder, "series.csv"), "time,value",
                      [f"{t},{v:.4f}" for t, v in zip(steps, values)])
+
+
+@pytest.fixture
+def tiny_series_csv(tmp_path) -> str:
+    """A 240-step noisy sine (write_sine_series) in this test's folder."""
+    return write_sine_series(str(tmp_path))
 
 
 # Strings every text serving signature must answer with finite outputs.
@@ -144,6 +150,7 @@ class Services:
     free_port = staticmethod(free_port)
     start_ui = staticmethod(start_ui)
     stop_ui = staticmethod(stop_ui)
+    sine_series = staticmethod(write_sine_series)  # for module-scoped fixtures' runs
 
 
 @pytest.fixture(scope="session")

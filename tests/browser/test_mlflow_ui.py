@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import os
 
-import numpy as np
 import pytest
 
 from tfpipe.local_run import run_task
@@ -39,7 +38,7 @@ def screenshots(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> tuple[str, dict]:
+def finished_run(tmp_path_factory, services) -> tuple[str, dict]:
     """A blessed forecasting run on a tiny series, pushed as version 1 (alias champion)."""
     if browser_missing():
         message = browser_missing()
@@ -47,13 +46,9 @@ def finished_run(tmp_path_factory) -> tuple[str, dict]:
             pytest.fail(message)  # CI installs both: a missing one is a broken setup
         pytest.skip(message)
     root = tmp_path_factory.mktemp("ui")
-    steps = np.arange(240)
-    values = 50 + 20 * np.sin(2 * np.pi * steps / 12) + np.random.default_rng(0).normal(0, 1,
-                                                                                        240)
-    data = root / "series.csv"
-    data.write_text("time,value\n" + "".join(f"{t},{v:.4f}\n" for t, v in zip(steps, values)))
+    data = services.sine_series(str(root))
     workdir = str(root / "w")
-    result = run_task("forecasting", str(data), None, FAST, workdir, [], quiet=True)
+    result = run_task("forecasting", data, None, FAST, workdir, [], quiet=True)
     assert result["blessed"] and result["pushed_version"] == 1, result["reason"]
     return workdir, result
 

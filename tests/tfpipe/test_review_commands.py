@@ -21,19 +21,13 @@ TFPIPE = os.path.join(os.path.dirname(sys.executable), "tfpipe")
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(tmp_path_factory, services):
     """A blessed run that pushes version 1, then one that a strict margin refuses."""
-    import numpy as np
-
     root = tmp_path_factory.mktemp("review")
-    steps = np.arange(240)
-    values = 50 + 20 * np.sin(2 * np.pi * steps / 12) + np.random.default_rng(0).normal(0, 1,
-                                                                                        240)
-    data = root / "series.csv"
-    data.write_text("time,value\n" + "".join(f"{t},{v:.4f}\n" for t, v in zip(steps, values)))
+    data = services.sine_series(str(root))
     workdir = str(root / "w")
-    first = run_task("forecasting", str(data), None, FAST, workdir, [], quiet=True)
-    second = run_task("forecasting", str(data), None, FAST + ["margin=0.99"], workdir, [],
+    first = run_task("forecasting", data, None, FAST, workdir, [], quiet=True)
+    second = run_task("forecasting", data, None, FAST + ["margin=0.99"], workdir, [],
                       quiet=True)
     assert first["blessed"] and first["pushed_version"] == 1, first["reason"]
     assert not second["blessed"] and second["pushed_version"] is None
