@@ -106,7 +106,7 @@ def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
         tracked = logged_config(load_task(prepared.task).filled_defaults(config), paths,
                                 experiment)
         tracker = BackgroundTracker(paths, experiment, prepared.task, tracked, prepared.data,
-                                    tracker=orchestrated_tracker(prepared, experiment,
+                                    tracker=orchestrated_tracker(prepared, experiment, tracked,
                                                                  component, run_id))
         run_hooks = [TrackingHook(tracker)]
     state = LocalRunner(paths.workdir, beam_args, hooks=run_hooks, quiet=quiet,
@@ -117,8 +117,8 @@ def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
     return summarize(state, tracker, seconds)
 
 
-def orchestrated_tracker(prepared: Prepared, experiment: str, component: str | None,
-                         run_id: str | None) -> Any:
+def orchestrated_tracker(prepared: Prepared, experiment: str, tracked: dict[str, Any],
+                         component: str | None, run_id: str | None) -> Any:
     """The tracker joining an orchestrator run's parent run, or None for a run of its own."""
     if run_id is None:
         return None
@@ -126,7 +126,7 @@ def orchestrated_tracker(prepared: Prepared, experiment: str, component: str | N
 
     nodes = prepared.pipeline.ordered()
     last = component is None or component == nodes[-1].name
-    return OrchestratedTracker(prepared.paths, experiment, prepared.task, prepared.config,
+    return OrchestratedTracker(prepared.paths, experiment, prepared.task, tracked,
                                prepared.data, run_id, closes_parent=last)
 
 

@@ -78,6 +78,11 @@ def test_components_in_turn_make_one_parent_run_and_match_the_whole_pipeline(
     assert parent.data.tags["tfpipe.pushed_version"] == "1"
     assert parent.data.tags["tfpipe.blessed"] == "true"
     assert parent.data.metrics["total_seconds"] > 0
+    # The same resolved params as a whole-pipeline run: no default logged as "None".
+    params = parent.data.params
+    assert "None" not in params.values(), params
+    assert params["serving_dir"] == os.path.join(workdir, "serving")
+    assert params["moving_average_window"] == "12" and params["experiment_name"] == "forecasting"
     assert sorted(c.info.run_name for c in children) == sorted(ALL)
     assert {c.data.tags["tfpipe.cached"] for c in children} == {"false"}
     assert all(c.data.tags["tfpipe.pid"].isdigit() and c.data.tags["tfpipe.host"]
