@@ -1,9 +1,11 @@
 """Small file helpers shared by the framework, components and tasks."""
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import uuid
+from typing import Any
 
 
 def write_if_changed(path: str, content: str) -> str:
@@ -98,3 +100,14 @@ def prepare_workdir(workdir: str) -> str:
         raise InputError(f"--workdir {workdir}: cannot write there: {reason}{where}; "
                          f"pass a folder you can write to") from None
     return workdir
+
+
+def count_lines(path: str) -> int:
+    """Lines of a text file (gzip-compressed if named .gz), counted in blocks without decoding."""
+    opener: Any = gzip.open if path.lower().endswith(".gz") else open
+    lines, last = 0, b"\n"
+    with opener(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + int(last != b"\n")  # an unterminated last line counts

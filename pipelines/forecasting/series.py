@@ -8,6 +8,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from tfpipe.files import count_lines
+
 
 def synthetic_series(length: int = 1461, period: int = 365, seed: int = 42) -> np.ndarray:
     """The book's synthetic series: baseline + trend + seasonality + noise, seeded."""
@@ -38,11 +40,7 @@ def read_header(path: str) -> list[str]:
 
 def count_rows(path: str) -> int:
     """Data rows of a CSV file (lines after the header), counted without parsing."""
-    with open(path, "rb") as handle:
-        lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-        handle.seek(max(handle.tell() - 1, 0))
-        unterminated = handle.tell() > 0 and handle.read(1) != b"\n"
-    return max(lines + int(unterminated) - 1, 0)
+    return max(count_lines(path) - 1, 0)
 
 
 def iter_rows(path: str, time_column: str, value_column: str) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
+from tfpipe.files import count_lines
 from tfpipe.pipelines.text.config import DEFAULT_PATTERNS, ReaderConfig
 
 # Reasons a row is quarantined; the counts are reported per reason.
@@ -251,6 +252,13 @@ def _jsonl_rows(path: str, cfg: ReaderConfig, with_label: bool) -> Iterator[Row 
             continue
         label = _pick(obj, label_col, None) if with_label else None
         yield _check_row(source, number, _pick(obj, text_col, None), label, with_label, obj)
+
+
+def estimated_rows(path: str, cfg: ReaderConfig) -> int:
+    """About how many rows a data file yields: its lines, less a CSV or TSV header."""
+    fmt = resolve_format(path, cfg.format)
+    has_header = fmt != "jsonl" and (cfg.header if cfg.header is not None else True)
+    return max(count_lines(path) - int(has_header), 0)
 
 
 def read_labelled_file(path: str, cfg: ReaderConfig) -> Iterator[Row | Quarantined]:

@@ -42,6 +42,7 @@ from tfpipe.pipelines.text.readers import (
     EXPLANATIONS,
     Row,
     check_files_have_rows,
+    estimated_rows,
     list_input_files,
     read_labelled_file,
 )
@@ -138,6 +139,14 @@ class TextTask(Task[TextSettings]):
             check_both_splits(data, files, read, cfg.eval_fraction, cfg.split_seed, "row")
         except (ValueError, UnicodeError) as error:
             raise InputError(str(error)) from None
+
+    def expected_examples(self, data: str, params: dict[str, Any]) -> int | None:
+        """One record per document of class folders, else about one per data line."""
+        files, _ = _files_and_reader(data, params)
+        cfg = _settings(params)
+        if _is_class_folders(data, cfg):
+            return len(files)
+        return sum(estimated_rows(path, cfg) for path in files)
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: files -> {'train', 'eval', 'quarantine'} with labels checked and indexed."""

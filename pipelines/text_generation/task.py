@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from tfpipe.components.blessing import relative_to_baseline
 from tfpipe.errors import InputError
+from tfpipe.files import count_lines
 from tfpipe.pipelines.text.features import SEQUENCE_LENGTH_KEY, TEXT_KEY, VOCAB_NAME, num_token_ids
 from tfpipe.pipelines.text.features import raw_feature_spec as spec
 from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
@@ -18,7 +19,6 @@ from tfpipe.pipelines.text.readers import (
 )
 from tfpipe.pipelines.text.stopwords import load_stopwords
 from tfpipe.pipelines.text_generation import GENERATE_SIGNATURE, NAME, TASK
-from tfpipe.pipelines.text_generation.beam_ingest import IngestCorpus
 from tfpipe.pipelines.text_generation.charts import accuracy_bars
 from tfpipe.pipelines.text_generation.config import GenerationSettings
 from tfpipe.pipelines.text_generation.demo_corpus import write_default_corpus
@@ -81,8 +81,14 @@ class TextGenerationTask(Task[GenerationSettings]):
         except (ValueError, UnicodeError) as error:
             raise InputError(str(error)) from None
 
+    def expected_examples(self, data: str, params: dict[str, Any]) -> int | None:
+        """One record per line of the corpus files."""
+        return sum(count_lines(path) for path in _files(data, params))
+
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: lines -> {'train', 'eval', 'quarantine'}, with the unigram baseline's sums."""
+        from tfpipe.pipelines.text_generation.beam_ingest import IngestCorpus  # Beam: not at load
+
         cfg = _settings(params)
         return root | "IngestCorpus" >> IngestCorpus(
             _files(data, params), cfg.encoding, cfg.eval_fraction,

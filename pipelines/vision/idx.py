@@ -39,6 +39,19 @@ def read_idx(path: str) -> np.ndarray:
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
 
 
+def idx_length(path: str) -> int:
+    """The first dimension of an idx file (its number of images or labels), from the header."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            header = handle.read(8)
+    except (OSError, EOFError) as error:
+        raise InputError(f"{path}: cannot read idx file: {error}") from error
+    if len(header) < 8 or header[0] != 0 or header[1] != 0 or header[3] < 1:
+        raise InputError(f"{path}: not an idx file (bad magic number)")
+    return int.from_bytes(header[4:8], "big")
+
+
 def find_idx_pairs(folder: str) -> list[tuple[str, str]]:
     """(images, labels) paths matched by prefix; `train*` pairs first, then by name."""
     images: dict[str, str] = {}

@@ -8,7 +8,7 @@ import numpy as np
 
 from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import VisionSettings, default_folder_shape
-from tfpipe.pipelines.vision.idx import find_idx_pairs, load_idx_pair
+from tfpipe.pipelines.vision.idx import find_idx_pairs, idx_length, load_idx_pair
 
 FOLDER, IDX, NPZ, ARRAYS = "folder", "idx", "npz", "arrays"
 
@@ -80,14 +80,35 @@ def build_manifest(path: str, config: VisionSettings) -> Manifest:
         return folder_manifest(path, config)
     if kind == IDX:
         return idx_manifest(path, config)
+    return npz_manifest(_npz_file(path), config)
+
+
+def count_images(path: str, config: VisionSettings) -> int:
+    """How many images `path` holds, from file listings and headers; no image is read."""
+    kind = detect_kind(path, config)
+    if kind == FOLDER:
+        return len(_class_folder_images(path, config)[0])
+    if kind == IDX:
+        return sum(idx_length(labels) for _, labels in _idx_pairs(path, config))
+    npz = _npz_file(path)
+    try:
+        with np.load(npz, allow_pickle=False) as data:
+            return len(data["y"]) if "y" in data.files else 0  # only y is read
+    except (OSError, ValueError) as error:
+        raise InputError(f"{npz}: cannot read .npz: {error}") from error
+
+
+def _npz_file(path: str) -> str:
+    """The .npz itself, or the first one in a folder."""
     if os.path.isdir(path):
-        path = os.path.join(path, next(n for n in sorted(os.listdir(path))
+        return os.path.join(path, next(n for n in sorted(os.listdir(path))
                                        if n.endswith(".npz")))
-    return npz_manifest(path, config)
+    return path
 
 
-def folder_manifest(root: str, config: VisionSettings) -> Manifest:
-    """One sub-folder per class; every non-hidden file in it is an image candidate."""
+def _class_folder_images(root: str, config: VisionSettings
+                         ) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """Image paths, their class names, and the classes, of one sub-folder per class."""
     found = sorted(n for n in os.listdir(root)
                    if os.path.isdir(os.path.join(root, n)) and not n.startswith("."))
     classes = config.class_names or tuple(found)
@@ -105,6 +126,12 @@ def folder_manifest(root: str, config: VisionSettings) -> Manifest:
                 if not filename.startswith("."):
                     paths.append(os.path.join(dirpath, filename))
                     labels.append(name)
+    return paths, labels, tuple(classes)
+
+
+def folder_manifest(root: str, config: VisionSettings) -> Manifest:
+    """One sub-folder per class; every non-hidden file in it is an image candidate."""
+    paths, labels, classes = _class_folder_images(root, config)
     size, channels = default_folder_shape(config)
     return _checked(Manifest(kind=FOLDER, labels=labels, class_names=tuple(classes),
                              image_size=size, channels=channels, paths=paths, origin=root))
@@ -112,12 +139,7 @@ def folder_manifest(root: str, config: VisionSettings) -> Manifest:
 
 def idx_manifest(folder: str, config: VisionSettings) -> Manifest:
     """MNIST-style idx pairs found by name in `folder`, or the explicit images/labels."""
-    if config.images or config.labels:
-        if not (config.images and config.labels):
-            raise InputError("give both images and labels idx paths, or neither")
-        pairs = [(_beside(folder, config.images), _beside(folder, config.labels))]
-    else:
-        pairs = find_idx_pairs(folder)
+    pairs = _idx_pairs(folder, config)
     loaded = [load_idx_pair(images, labels) for images, labels in pairs]
     shapes = {x.shape[1:] for x, _ in loaded}
     if len(shapes) > 1:
@@ -127,6 +149,15 @@ def idx_manifest(folder: str, config: VisionSettings) -> Manifest:
     origin = ",".join(os.path.basename(images) for images, _ in pairs)
     return arrays_manifest(x, y, config, kind=IDX, origin=origin,
                            array_ref=ArrayRef(IDX, tuple(images for images, _ in pairs)))
+
+
+def _idx_pairs(folder: str, config: VisionSettings) -> list[tuple[str, str]]:
+    """(images, labels) idx paths: the configured pair, or every pair found by name."""
+    if config.images or config.labels:
+        if not (config.images and config.labels):
+            raise InputError("give both images and labels idx paths, or neither")
+        return [(_beside(folder, config.images), _beside(folder, config.labels))]
+    return find_idx_pairs(folder)
 
 
 def npz_manifest(path: str, config: VisionSettings) -> Manifest:

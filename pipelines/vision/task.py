@@ -39,7 +39,7 @@ from tfpipe.pipelines.vision.serving import (
     encode_png_batch,
     image_bytes_to_features,
 )
-from tfpipe.pipelines.vision.sources import build_manifest, detect_kind
+from tfpipe.pipelines.vision.sources import build_manifest, count_images, detect_kind
 from tfpipe.pipelines.vision.split import assign_splits
 from tfpipe.pipelines.vision.transfer import content_digest
 from tfpipe.settings import from_params
@@ -84,6 +84,10 @@ class VisionTask(Task[VisionSettings]):
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """The data path has a layout vision reads."""
         detect_kind(data, _settings(params))
+
+    def expected_examples(self, data: str, params: dict[str, Any]) -> int | None:
+        """One record per image (or quarantined file)."""
+        return count_images(data, _settings(params))
 
     def read_examples(self, root: Any, data: str, params: dict[str, Any]) -> dict[str, Any]:
         """Beam: images -> train/eval example dicts and quarantined files."""

@@ -96,6 +96,17 @@ def first_dimension(value) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", registry.task_names())
+def test_ingest_progress_estimate_is_the_number_of_records_read(name, runs):
+    with open(os.path.join(artifact_dir(runs[name], "ingest"), "artifact.json")) as handle:
+        ingest = json.load(handle)
+    metrics, params = ingest["report"]["metrics"], ingest["params"]
+    read = metrics["train_examples"] + metrics["eval_examples"] + metrics["quarantined"]
+    estimate = registry.load_task(name).expected_examples(params["data"], params["params"])
+    assert estimate == read
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", registry.task_names())
 def test_hooks_give_results_of_the_contracted_shapes(name, runs, tmp_path, edge_texts):
     import tensorflow as tf
 

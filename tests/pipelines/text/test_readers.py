@@ -7,8 +7,8 @@ import pytest
 
 from tfpipe.pipelines.text.config import ReaderConfig
 from tfpipe.pipelines.text.readers import (Quarantined, Row, check_files_have_rows,
-                                           list_input_files, read_corpus_file,
-                                           read_labelled_file)
+                                           estimated_rows, list_input_files,
+                                           read_corpus_file, read_labelled_file)
 
 
 def split(items):
@@ -74,3 +74,11 @@ def test_corpus_lines_quarantine_blank_and_undecodable(tmp_path):
     assert [r.text for r in rows] == ["first line", "last line"]
     assert [(q.row, q.reason) for q in bad] == [(2, "empty_text"), (3, "empty_text"),
                                                 (4, "invalid_utf8")]
+
+
+@pytest.mark.parametrize("fixture, values", [
+    ("mixed_tsv", {"header": False}), ("labelled_csv", {}), ("labelled_jsonl", {})])
+def test_estimated_rows_are_the_rows_a_file_yields(fixture, values, request):
+    path = request.getfixturevalue(fixture)
+    cfg = ReaderConfig(**values)
+    assert estimated_rows(path, cfg) == len(list(read_labelled_file(path, cfg)))

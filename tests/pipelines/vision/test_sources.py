@@ -9,8 +9,8 @@ import pytest
 from tfpipe.errors import InputError
 from tfpipe.pipelines.vision.config import VisionSettings
 from tfpipe.settings import parse
-from tfpipe.pipelines.vision.sources import (FOLDER, IDX, NPZ, build_manifest, detect_kind,
-                                             label_names)
+from tfpipe.pipelines.vision.sources import (FOLDER, IDX, NPZ, build_manifest, count_images,
+                                             detect_kind, label_names)
 
 
 def test_detects_each_layout(colour_folder, idx_folder, npz_file, tmp_path):
@@ -86,3 +86,12 @@ def test_shared_mnist_is_recognised(shared_data):
     manifest = build_manifest(folder, parse(VisionSettings, {}))
     assert (len(manifest), manifest.image_size, manifest.channels) == (10000, (28, 28), 1)
     assert set(manifest.labels) == {str(d) for d in range(10)}
+
+
+def test_count_images_matches_the_manifest_of_each_layout(colour_folder, idx_folder, npz_file):
+    config = parse(VisionSettings, {"image_size": 16})
+    for path in (colour_folder, idx_folder, npz_file, os.path.dirname(npz_file)):
+        assert count_images(path, config) == len(build_manifest(path, config).labels), path
+    assert count_images(idx_folder, config) == 40
+    only_red = parse(VisionSettings, {"image_size": 16, "class_names": ["red"]})
+    assert count_images(colour_folder, only_red) == 6
