@@ -166,7 +166,12 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if args.verbose:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
         os.environ["GRPC_VERBOSITY"] = "INFO"
-    native = divert_native_stderr(log_path(args.workdir)) if writes_to_fd2() else None
+    native = None
+    if writes_to_fd2():
+        try:
+            native = divert_native_stderr(log_path(args.workdir))
+        except OSError:
+            pass  # an unusable --workdir: the run's own workdir check says why, in one line
     try:
         if args.verbose and native is not None:
             _log_libraries_to(native.path)
@@ -236,7 +241,9 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     from tfpipe import ui
+    from tfpipe.runs import existing_store
 
+    existing_store(args.workdir)  # a wrong --workdir fails here, before the slow start
     print(f"starting MLflow on {args.workdir} (the first start can take a minute or two)",
           file=sys.stderr)
     process, url = ui.start(args.workdir, args.port, args.run)

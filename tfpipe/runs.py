@@ -13,13 +13,19 @@ MAX_RUNS = 1000
 CODE_PREFIX = "tfpipe.code."
 
 
-def open_store(workdir: str) -> tuple[Any, cfg.RunPaths]:
-    """An MLflow client on the workdir's store (or $MLFLOW_TRACKING_URI); never creates one."""
+def existing_store(workdir: str) -> cfg.RunPaths:
+    """The workdir's paths; InputError when its SQLite store does not exist (never made here)."""
     paths = cfg.run_paths(workdir, {})
     database = sqlite_path(paths.tracking_uri)
-    if database is not None and not os.path.exists(database):
+    if database is not None and not os.path.isfile(database):
         raise InputError(f"{database}: no MLflow store here; run `tfpipe run TASK --workdir "
                          f"{workdir}` first, or pass the --workdir of an earlier run")
+    return paths
+
+
+def open_store(workdir: str) -> tuple[Any, cfg.RunPaths]:
+    """An MLflow client on the workdir's store (or $MLFLOW_TRACKING_URI); never creates one."""
+    paths = existing_store(workdir)
     import logging
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)

@@ -68,24 +68,32 @@ def test_run_with_an_escaping_model_name_writes_nothing_anywhere(tmp_path, name)
     assert everything_under(tmp_path) == []
 
 
-def test_workdir_that_is_a_file(tmp_path, capsys):
+def run_cli(*args: str, cwd: str) -> subprocess.CompletedProcess:
+    """`tfpipe ARGS` as a user runs it: its own process, stderr a real descriptor 2."""
+    return subprocess.run([TFPIPE, *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def test_workdir_that_is_a_file(tmp_path):
     path = tmp_path / "file"
     path.write_text("not a folder")
-    assert cli.main(["run", "forecasting", "--workdir", str(path), "--quiet"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"tfpipe: error: --workdir {path}: is a file, not a folder; pass a folder "
-                   f"path"]
+    for quiet in ([], ["--quiet"]):
+        done = run_cli("run", "forecasting", "--workdir", str(path), *quiet, cwd=str(tmp_path))
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == [
+            f"tfpipe: error: --workdir {path}: is a file, not a folder; pass a folder path"]
 
 
-def test_workdir_under_a_file_or_read_only_place(tmp_path, capsys):
+def test_workdir_under_a_file_or_read_only_place(tmp_path):
     (tmp_path / "file").write_text("in the way")
     for workdir, cause in ((tmp_path / "file" / "w", "Not a directory"),
+                           ("/proc/tfpipe-test-workdir", ""),
                            ("/sys/tfpipe-test-workdir", "")):
-        if str(workdir).startswith("/sys") and os.access("/sys", os.W_OK) and _mkdir_works(
-                str(workdir)):
-            continue  # a writable /sys (not Linux sysfs): nothing to learn here
-        assert cli.main(["run", "forecasting", "--workdir", str(workdir), "--quiet"]) == 2
-        err = capsys.readouterr().err.strip().splitlines()
+        if os.access(os.path.dirname(str(workdir)), os.W_OK) and _mkdir_works(str(workdir)):
+            continue  # a writable /proc or /sys (not Linux's): nothing to learn here
+        done = run_cli("run", "forecasting", "--workdir", str(workdir), cwd=str(tmp_path))
+        assert done.returncode == 2
+        err = done.stderr.strip().splitlines()
         assert len(err) == 1 and f"--workdir {workdir}: cannot write there" in err[0], err
         assert cause in err[0]
 
