@@ -55,8 +55,7 @@ def run_while_importing(call: Callable[[], Result], modules: tuple[str, ...]) ->
         os.waitpid(pid, 0)
         raise
     if not payload:
-        raise RuntimeError(f"the component's process ended without a result "
-                           f"(wait status {status})")
+        raise RuntimeError(f"the component's process ended without a result ({ended(status)})")
     kind, value = pickle.loads(payload)
     if kind == "error":
         raise value
@@ -105,3 +104,13 @@ def _portable(error: BaseException) -> BaseException:
         portable = RuntimeError(f"{type(error).__name__}: {error}")
     portable.add_note(f"raised in the component's forked process:\n{text}")
     return portable
+
+
+def ended(status: int) -> str:
+    """How a child process ended, for an error message (SIGKILL: usually out of memory)."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        cause = ": the system may have run out of memory" if number == signal.SIGKILL else ""
+        return f"killed by {name}{cause}"
+    return f"exit code {os.WEXITSTATUS(status)}"

@@ -27,6 +27,9 @@ class Augmentation:
         return bool(self.flip or self.rotation or self.zoom or self.translation)
 
 
+# Larger sides would not fit a batch of resized images in memory.
+MAX_IMAGE_SIDE = 2048
+
 def parse_size(value: Any) -> tuple[int, int] | None:
     """`28`, `[28, 28]`, `"28"`, `"28x28"` or `"[28, 28]"` to (height, width)."""
     if value is None or value == "" or value == []:
@@ -47,6 +50,9 @@ def parse_size(value: Any) -> tuple[int, int] | None:
         raise ValueError("expected N, [H, W] or 'HxW'") from error
     if height < 1 or width < 1:
         raise ValueError("both sides must be at least 1 pixel")
+    if max(height, width) > MAX_IMAGE_SIDE:
+        raise ValueError(f"each side must be at most {MAX_IMAGE_SIDE} pixels (images are "
+                         "resized to it and batched in memory)")
     return height, width
 
 

@@ -75,7 +75,21 @@ def test_a_child_that_dies_is_reported(tmp_path):
         except RuntimeError as error:
             print("caught:", error)
     """)
-    assert "caught: the component's process ended without a result" in done.stdout, done.stderr
+    assert ("caught: the component's process ended without a result (exit code 3)"
+            in done.stdout), done.stderr
+
+
+def test_a_child_killed_by_the_system_is_named_with_the_likely_cause(tmp_path):
+    done = run_script(tmp_path, """
+        import signal
+        try:
+            run_while_importing(lambda: os.kill(os.getpid(), signal.SIGKILL),
+                                ("warm_module_for_test",))
+        except RuntimeError as error:
+            print("caught:", error)
+    """)
+    assert ("ended without a result (killed by SIGKILL: the system may have run out of "
+            "memory)" in done.stdout), done.stderr
 
 
 def test_output_printed_before_the_fork_is_not_repeated(tmp_path):

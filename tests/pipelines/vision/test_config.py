@@ -17,9 +17,10 @@ def test_image_size_forms(value, expected):
     assert parse_size(value) == expected
 
 
-@pytest.mark.parametrize("value", ["0x4", "abc", [1, 2, 3]])
+@pytest.mark.parametrize("value", ["0x4", "abc", [1, 2, 3], "100000", "32x2049"])
 def test_bad_image_size_names_the_key(value):
-    with pytest.raises(InputError, match="config image_size=.*: (expected N|both sides)"):
+    with pytest.raises(InputError,
+                       match="config image_size=.*: (expected N|both sides|each side)"):
         parse(VisionSettings, {"image_size": value})
 
 
