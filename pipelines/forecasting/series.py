@@ -34,7 +34,7 @@ def read_header(path: str) -> list[str]:
     with open(path, newline="", encoding="utf-8-sig") as handle:
         header = next(csv.reader(handle), None)
     if not header or not any(cell.strip() for cell in header):
-        raise ValueError(f"{path}: empty file (no header row)")
+        raise ValueError("empty file (no header row)")
     return [cell.strip() for cell in header]
 
 
@@ -131,6 +131,16 @@ def resolve_split_index(length: int, split_index: int | None, split_fraction: fl
     if not 0 < index < length:
         raise ValueError(f"split_index {index} must lie inside the series (1..{length - 1})")
     return index
+
+
+def window_counts(length: int, window_size: int, horizon: int, split_index: int,
+                  seasonal_period: int | None = None) -> tuple[int, int]:
+    """(train, eval) windows make_windows yields for a series of `length` valid values."""
+    first = max(window_size, seasonal_period or 0)
+    last = length - horizon  # the last window start
+    train = max(min(last, split_index - horizon) - first + 1, 0)
+    evaluated = max(last - max(first, split_index) + 1, 0)
+    return train, evaluated
 
 
 def make_windows(values: np.ndarray, window_size: int, horizon: int, split_index: int,

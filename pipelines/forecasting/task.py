@@ -21,6 +21,27 @@ from tfpipe.task import Task
 # (tfpipe/warm_start.py), and the child must not import it too.
 
 
+def check_windows(data: str, rows: int, settings: ForecastingSettings) -> None:
+    """Both splits get a window from `rows` data rows, or InputError saying what to change.
+
+    Counted before any work, as if every row were valid; rows quarantined later can still
+    leave a split empty, which ingest reports.
+    """
+    try:
+        split = series.resolve_split_index(rows, settings.split_index, settings.split_fraction)
+    except ValueError as error:
+        raise InputError(f"{data}: too short: {rows} data rows: {error}; give a longer series or another "
+                         "split_index / split_fraction") from None
+    train, evaluated = series.window_counts(rows, settings.window_size, settings.horizon,
+                                            split, settings.seasonal_period)
+    if not (train and evaluated):
+        raise InputError(
+            f"{data}: too short: {rows} data rows split at row {split} make {train} train and {evaluated} "
+            f"eval windows (window_size={settings.window_size}, horizon={settings.horizon}"
+            + (f", seasonal_period={settings.seasonal_period}" if settings.seasonal_period
+               else "") + "); give a longer series or smaller window_size or horizon")
+
+
 class ForecastingTask(Task[ForecastingSettings]):
     """forecasting: see tfpipe.task.Task for each hook's contract."""
 
@@ -44,6 +65,8 @@ class ForecastingTask(Task[ForecastingSettings]):
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """File exists, is a non-empty CSV, and has the configured columns."""
+        if os.path.isdir(data):
+            raise InputError(f"{data}: is a folder; pass --data PATH to one CSV file")
         if not os.path.isfile(data):
             raise InputError(f"{data}: file not found (pass --data PATH to a CSV file)")
         try:
@@ -56,6 +79,7 @@ class ForecastingTask(Task[ForecastingSettings]):
             if column not in header:
                 raise InputError(f"{data}: column {column!r} ({key}) not found; columns are "
                                  f"{header}; set it with --set {key}=NAME")
+        check_windows(data, series.count_rows(data), settings)
 
     def expected_examples(self, data: str, params: dict[str, Any]) -> int | None:
         """About one record per CSV row (a window or a quarantined row), less the first window."""

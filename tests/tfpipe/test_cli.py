@@ -30,15 +30,25 @@ def run_cli(capsys, args: list[str]) -> tuple[int, str]:
     return code, capsys.readouterr().err.strip()
 
 
+def rows_from(start: int) -> str:
+    """Twenty more valid rows, so that a bad row, not the length, is what a file gets wrong."""
+    return "".join(f"{t},{t}\n" for t in range(start, start + 20))
+
+
 BAD_FILES = {
     "empty": ("", "empty file"),
     "missing_column": ("time,amount\n0,1\n", "column 'value' (value_column) not found"),
-    "non_numeric": ("time,value\n0,1\n1,2\n2,abc\n", "row 4: column 'value': not a number: 'abc'"),
-    "nan": ("time,value\n0,1\n1,nan\n", "row 3: column 'value': NaN value"),
-    "infinite": ("time,value\n0,1\n1,inf\n", "row 3: column 'value': infinite value"),
-    "duplicate": ("time,value\n0,1\n1,2\n1,3\n", "row 4: duplicate timestamp '1' (also on row 3)"),
-    "unsorted": ("time,value\n0,1\n2,2\n1,3\n", "row 4: timestamp '1' is earlier than '2'"),
+    "non_numeric": ("time,value\n0,1\n1,2\n2,abc\n" + rows_from(3),
+                    "row 4: column 'value': not a number: 'abc'"),
+    "nan": ("time,value\n0,1\n1,nan\n" + rows_from(2), "row 3: column 'value': NaN value"),
+    "infinite": ("time,value\n0,1\n1,inf\n" + rows_from(2),
+                 "row 3: column 'value': infinite value"),
+    "duplicate": ("time,value\n0,1\n1,2\n1,3\n" + rows_from(2),
+                  "row 4: duplicate timestamp '1' (also on row 3)"),
+    "unsorted": ("time,value\n0,1\n2,2\n1,3\n" + rows_from(3),
+                 "row 4: timestamp '1' is earlier than '2'"),
     "too_short": ("time,value\n0,1\n1,2\n2,3\n", "too short"),
+    "header_only": ("time,value\n", "too short: 0 data rows"),
 }
 
 
@@ -61,6 +71,11 @@ def test_missing_file_and_unknown_task(tmp_path, capsys):
     code, err = run_cli(capsys, ["run", "forecasting", "--data", str(tmp_path / "nope.csv"),
                                  "--workdir", str(tmp_path / "w"), "--quiet"])
     assert code == 2 and "nope.csv: no such file, folder or matching glob" in err
+    (tmp_path / "folder").mkdir()
+    code, err = run_cli(capsys, ["run", "forecasting", "--data", str(tmp_path / "folder"),
+                                 "--workdir", str(tmp_path / "w"), "--quiet"])
+    assert code == 2 and err == (f"tfpipe: error: {tmp_path / 'folder'}: is a folder; pass "
+                                 "--data PATH to one CSV file")
     code, err = run_cli(capsys, ["run", "weather", "--workdir", str(tmp_path / "w")])
     assert code == 2 and "unknown task 'weather'" in err
 

@@ -49,3 +49,16 @@ def test_split_index_from_fraction_and_bounds():
     assert series.resolve_split_index(100, None, 0.8) == 80
     with pytest.raises(ValueError, match="inside the series"):
         series.resolve_split_index(100, 100, 0.8)
+
+
+@pytest.mark.parametrize("length", [0, 1, 5, 12, 30])
+@pytest.mark.parametrize("window_size, horizon, seasonal_period", [
+    (1, 1, None), (3, 2, None), (4, 1, 6), (10, 3, 12), (30, 1, None)])
+def test_window_counts_are_the_windows_made(length, window_size, horizon, seasonal_period):
+    values = np.arange(length, dtype="float64")
+    for split_index in range(1, max(length, 2)):
+        made = [w["split"] for w in series.make_windows(values, window_size, horizon,
+                                                        split_index, seasonal_period)]
+        assert series.window_counts(length, window_size, horizon, split_index,
+                                    seasonal_period) == (made.count("train"),
+                                                         made.count("eval"))
