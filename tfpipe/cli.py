@@ -140,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ui":
             return _ui(args)
         if args.command in task_commands():
-            return int(load_object(task_commands()[args.command].run)(args))
+            from tfpipe.terminal import native_stderr_discarded
+
+            with native_stderr_discarded():  # TensorFlow's C++ start-up lines (gRPC, generate)
+                return int(load_object(task_commands()[args.command].run)(args))
     except TfpipeError as error:
         print(f"tfpipe: error: {error}", file=sys.stderr)
         _save_traceback(getattr(args, "workdir", None), error)

@@ -14,6 +14,7 @@ import io
 import os
 import sys
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 LOG_NAME = "last-run.log"
@@ -70,14 +71,33 @@ def divert_native_stderr(path: str) -> NativeLog:
         created.append(folder)
         folder = os.path.dirname(folder)
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    log_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+    return _point_fd2_at(log_fd, path, created)
+
+
+@contextlib.contextmanager
+def native_stderr_discarded() -> Iterator[None]:
+    """Inside the block, native libraries' writes to descriptor 2 are dropped (for commands
+    with no workdir log, such as predict); sys.stderr still reaches the terminal."""
+    if not writes_to_fd2():
+        yield
+        return
+    native = _point_fd2_at(os.open(os.devnull, os.O_WRONLY), os.devnull, [])
+    try:
+        yield
+    finally:
+        native.restore()
+
+
+def _point_fd2_at(target_fd: int, path: str, created: list[str]) -> NativeLog:
+    """Descriptor 2 onto target_fd (closed here); sys.stderr onto a copy of the old one."""
     sys.stderr.flush()
     saved_fd = os.dup(2)
     terminal = io.TextIOWrapper(io.FileIO(os.dup(saved_fd), "w"), encoding="utf-8",
                                 errors="backslashreplace", line_buffering=True,
                                 write_through=True)
-    log_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+    os.dup2(target_fd, 2)
+    os.close(target_fd)
     saved = sys.stderr
     sys.stderr = terminal
     return NativeLog(path, saved_fd, saved, created)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -84,3 +86,33 @@ def test_rollback_without_a_registry_entry_rolls_serving_back_and_says_mlflow_di
     assert sl.served_labels(os.path.join(workdir, "serving", "forecasting")) == {"stable": 1}
     with open(os.path.join(workdir, "serving", "models.config")) as handle:
         assert 'key: "stable"\n      value: 1' in handle.read()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rest", "ftp://host"], "argument --rest: 'ftp://host': expected http://HOST:PORT"),
+    (["--rest", "localhost:8501"], "argument --rest: 'localhost:8501': expected http://"),
+    (["--rest", "http://host:99999"], "argument --rest: 'http://host:99999': Port out of range"),
+    (["--grpc", "nohostport"], "argument --grpc: 'nohostport': expected HOST:PORT"),
+    (["--grpc", "host:0"], "argument --grpc: 'host:0': expected HOST:PORT"),
+])
+def test_predict_refuses_a_server_address_it_cannot_use(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", "forecasting", *argv, "--input", '{"window": [1]}'])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_predict_refuses_a_model_name_that_is_not_a_name(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["predict", "../x", "--rest", "http://127.0.0.1:1", "--input", "{}"])
+    assert "argument MODEL: '../x': use 1-63 letters" in capsys.readouterr().err
+
+
+def test_predict_against_no_server_says_so_in_one_line_without_native_logging(tmp_path,
+                                                                                 services):
+    done = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "tfpipe"), "predict", "forecasting",
+         "--grpc", f"127.0.0.1:{services.free_port()}", "--input", '{"window": [[1.0, 2.0]]}'],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("tfpipe: error: gRPC GetModelMetadata at 127.0.0.1:")
