@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
@@ -49,14 +50,24 @@ def export_command(args: argparse.Namespace) -> int:
     """Write the DAG file (airflow) or the compiled IR YAML (kfp); print its path."""
     if args.retries < 0 or args.retry_delay < 0:
         raise InputError("--retries and --retry-delay must be 0 or more")
+    if args.target == "airflow" and os.path.isfile(args.output):
+        raise InputError(f"-o {args.output}: is a file; for airflow, -o names the DAG folder "
+                         "to write the DAG file into")
+    if args.target == "kfp" and importlib.util.find_spec("kfp") is None:
+        raise InputError("tfpipe export kfp needs the kfp package: pip install -c "
+                         "constraints.txt '.[kfp]' (in the tfpipe checkout)")
     spec = build_spec(args)
-    if args.target == "airflow":
-        from tfpipe.export_airflow import write_dag
+    try:
+        if args.target == "airflow":
+            from tfpipe.export_airflow import write_dag
 
-        path = write_dag(spec, args.output, args.operator)
-    else:
-        from tfpipe.export_kfp import write_pipeline
+            path = write_dag(spec, args.output, args.operator)
+        else:
+            from tfpipe.export_kfp import write_pipeline
 
-        path = write_pipeline(spec, args.output, args.store)
+            path = write_pipeline(spec, args.output, args.store)
+    except OSError as error:
+        raise InputError(f"-o {args.output}: cannot write there: "
+                         f"{error.strerror or error}") from None
     print(path)
     return 0

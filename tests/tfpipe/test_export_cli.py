@@ -1,0 +1,44 @@
+"""`tfpipe export`: outputs it cannot write and missing extras are one-line errors."""
+from __future__ import annotations
+
+import importlib.util
+
+from tfpipe import cli
+
+
+def export(capsys, *argv: str) -> tuple[int, list[str]]:
+    code = cli.main(["export", *argv])
+    return code, capsys.readouterr().err.strip().splitlines()
+
+
+def test_an_airflow_dag_folder_that_is_a_file_or_under_one_is_refused(tmp_path, capsys):
+    target = tmp_path / "dags"
+    target.write_text("a file, not a folder")
+    code, err = export(capsys, "airflow", "forecasting", "-o", str(target), "--workdir",
+                       str(tmp_path / "w"))
+    assert code == 2 and err == [f"tfpipe: error: -o {target}: is a file; for airflow, -o "
+                                 "names the DAG folder to write the DAG file into"]
+    code, err = export(capsys, "airflow", "forecasting", "-o", str(target / "sub"),
+                       "--workdir", str(tmp_path / "w"))
+    assert code == 2 and err == [f"tfpipe: error: -o {target / 'sub'}: cannot write there: "
+                                 "Not a directory"]
+    assert target.read_text() == "a file, not a folder"
+
+
+def test_kfp_export_without_kfp_names_the_extra_to_install(tmp_path, capsys, monkeypatch):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == "kfp" else find_spec(name, *rest))
+    code, err = export(capsys, "kfp", "forecasting", "-o", str(tmp_path / "p.yaml"),
+                       "--workdir", str(tmp_path / "w"))
+    assert code == 2 and len(err) == 1
+    assert "needs the kfp package: pip install -c constraints.txt '.[kfp]'" in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cron_field_out_of_range_is_refused_before_anything_is_written(tmp_path, capsys):
+    code, err = export(capsys, "airflow", "forecasting", "-o", str(tmp_path / "dags"),
+                       "--workdir", str(tmp_path / "w"), "--schedule", "61 * * * *")
+    assert code == 2 and err == ["tfpipe: error: schedule '61 * * * *': minute '61': "
+                                 "expected 0-59"]
+    assert list(tmp_path.iterdir()) == []
