@@ -138,5 +138,6 @@ def _sequence_length(transform_dir: str) -> int:
 
 if __name__ == "__main__":
     common.main("text_sentiment", "text", os.path.join("text", "sentiment"), SETTINGS, __doc__,
-                compare, goals={"eval_accuracy_min": 0.80, "ratio_max": 1.5},
+                compare, goals={"eval_accuracy_min": 0.80, "ratio_max": 1.3,  # issue #14
+                                "cached_rerun_seconds_max": 2.0},
                 add_arguments=add_arguments)
