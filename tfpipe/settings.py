@@ -138,7 +138,7 @@ def _members(hint: Any) -> tuple[Any, ...]:
 
 def _describe(hint: Any) -> str:
     names = [getattr(m, "__name__", str(m)) for m in _members(hint) if m is not type(None)]
-    return " or ".join("list" if n == "tuple" else n for n in names)
+    return " or ".join("a list (a,b or [a, b])" if n == "tuple" else n for n in names)
 
 
 def _scalar(kind: Any, value: Any) -> Any:
@@ -169,16 +169,20 @@ def _scalar(kind: Any, value: Any) -> Any:
 
 
 def _items(value: Any) -> list[Any]:
-    """A list from a list, a JSON list in text, or comma-separated text."""
+    """A list from a list, a JSON list in text, [a, b] with bare words, or a,b."""
     if isinstance(value, (list, tuple)):
         return list(value)
     text = str(value).strip()
-    if text.startswith("["):
-        loaded = json.loads(text)
-        if not isinstance(loaded, list):
-            raise ValueError(value)
-        return loaded
-    return [part.strip() for part in text.split(",") if part.strip()]
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError:  # [a, b] as typed on a command line, unquoted
+            text = text[1:-1]
+        else:
+            if not isinstance(loaded, list):
+                raise ValueError(value)
+            return loaded
+    return [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
 
 
 def coerce(settings_type: type[Settings], name: str, value: Any) -> Any:

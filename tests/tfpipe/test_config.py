@@ -42,6 +42,11 @@ def test_set_values_take_the_declared_type():
     assert merged["seed"] == 42 and merged["model_name"] is None  # common keys
 
 
+@pytest.mark.parametrize("text", ["a, b", "[a, b]", '["a", "b"]', "['a', 'b']", "[a,b]"])
+def test_a_list_is_taken_in_every_form_a_user_types(text):
+    assert cfg.resolve(DemoSettings, {}, [f"names={text}"])["names"] == ["a", "b"]
+
+
 def test_values_with_spaces_and_equals_survive():
     merged = cfg.resolve(DemoSettings, {}, ["value_column=Monthly Mean = Sunspots"])
     assert merged["value_column"] == "Monthly Mean = Sunspots"
