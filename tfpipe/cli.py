@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         "List the pipeline runs (one row per `tfpipe run`, newest first) of a workdir's MLflow "
         "store: time, blessed, the headline metric against the best baseline, pushed "
         "version, cached components. With --compare, what changed between two runs."))
-    runs.add_argument("task", metavar="TASK", nargs="?", help="only this task's runs")
+    runs.add_argument("task", metavar="TASK", nargs="?", type=known_task,
+                      help="only this task's runs")
     runs.add_argument("--workdir", default="./tfpipe-work", help="default ./tfpipe-work")
     runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     runs.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Start MLflow's server on the workdir's store (one worker, 127.0.0.1 only) and print "
         "the URL of the experiment in MLflow's Model training view; Ctrl-C stops it."))
     ui.add_argument("--workdir", default="./tfpipe-work", help="default ./tfpipe-work")
-    ui.add_argument("--port", type=int, default=5000, help="default 5000")
+    ui.add_argument("--port", type=port_number, default=5000, help="default 5000")
     ui.add_argument("--run", metavar="RUN_ID", help="print the URL of this run instead")
     for command in task_commands().values():
         parser_of = sub.add_parser(command.name, help=command.help,
@@ -109,6 +110,21 @@ def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
     export.add_argument("--retries", type=int, default=2, help="retries per task (default 2)")
     export.add_argument("--retry-delay", type=int, default=60, metavar="SECONDS",
                         help="seconds between retries (default 60)")
+
+
+def known_task(name: str) -> str:
+    """A registered task's name (argparse type)."""
+    if name not in task_infos():
+        raise argparse.ArgumentTypeError(
+            f"unknown task {name!r}; choose one of: {', '.join(sorted(task_infos()))}")
+    return name
+
+
+def port_number(text: str) -> int:
+    """A TCP port to listen on, 1-65535 (argparse type)."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 1 to 65535")
+    return int(text)
 
 
 def task_commands() -> dict[str, Command]:
@@ -239,6 +255,9 @@ def _runs(args: argparse.Namespace) -> int:
         return 0
     rows = [runs.describe(run) for run in found]
     print(json.dumps(rows, default=str) if args.json else runs.format_table(rows))
+    if not rows and not args.json:
+        which = f" of {args.task}" if args.task else ""
+        print(f"no pipeline runs{which} in {args.workdir}'s store yet", file=sys.stderr)
     return 0
 
 

@@ -92,6 +92,25 @@ def test_runs_refuses_a_workdir_without_a_store_and_an_unknown_run(two_runs, tmp
     assert code == 2 and "--compare zzz: no pipeline runs match" in err
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["runs", "weather"], "argument TASK: unknown task 'weather'; choose one of: forecasting"),
+    (["ui", "--port", "0"], "argument --port: '0': expected a port from 1 to 65535"),
+    (["ui", "--port", "70000"], "argument --port: '70000': expected a port from 1 to 65535"),
+])
+def test_an_unknown_task_or_a_port_that_cannot_be_listened_on_is_refused(argv, message,
+                                                                          tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--workdir", str(tmp_path)])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_runs_of_a_task_with_none_says_so(two_runs, capsys):
+    workdir, _, _ = two_runs
+    code, out, err = cli(capsys, ["runs", "text", "--workdir", workdir])
+    assert code == 0 and out.strip().splitlines() == [out.strip().splitlines()[0]]
+    assert err.strip() == f"no pipeline runs of text in {workdir}'s store yet"
+
+
 def server_processes(port: int) -> list[str]:
     """Command lines of the processes serving on `port` (tfpipe ui itself left out)."""
     found = []
