@@ -7,17 +7,26 @@ import json
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
+from tfpipe.arg_types import known_task, port_number
 from tfpipe.errors import ComponentFailed, InputError, TfpipeError
 from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line that points at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        """Exit 2 with `PROG: error: MESSAGE (see PROG --help)`."""
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser for every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="tfpipe", description="TFX-style ML pipelines: ingest, transform, train, "
         "evaluate against baselines, push to a TF Serving model base path; tracked in MLflow.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,21 +119,6 @@ def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
     export.add_argument("--retries", type=int, default=2, help="retries per task (default 2)")
     export.add_argument("--retry-delay", type=int, default=60, metavar="SECONDS",
                         help="seconds between retries (default 60)")
-
-
-def known_task(name: str) -> str:
-    """A registered task's name (argparse type)."""
-    if name not in task_infos():
-        raise argparse.ArgumentTypeError(
-            f"unknown task {name!r}; choose one of: {', '.join(sorted(task_infos()))}")
-    return name
-
-
-def port_number(text: str) -> int:
-    """A TCP port to listen on, 1-65535 (argparse type)."""
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 1 to 65535")
-    return int(text)
 
 
 def task_commands() -> dict[str, Command]:

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from urllib.parse import urlsplit
 
-from tfpipe.settings import NAME_PATTERN, NAME_RULE
+from tfpipe.arg_types import grpc_address, rest_root, safe_name, seconds, version_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `tfpipe predict`."""
-    parser.add_argument("model", metavar="MODEL", type=model_name,
+    parser.add_argument("model", metavar="MODEL", type=safe_name,
                         help="model name as TF Serving serves it")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--version", type=int, help="a specific version")
-    which.add_argument("--label", help="a version label (stable, canary)")
+    which.add_argument("--version", type=version_number, help="a specific version")
+    which.add_argument("--label", type=safe_name, help="a version label (stable, canary)")
     server = parser.add_mutually_exclusive_group(required=True)
     server.add_argument("--rest", metavar="URL", type=rest_root,
                         help="REST API root, e.g. http://localhost:8501")
@@ -24,37 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='{"inputs": {NAME: values}}, {"instances": [...]} or {NAME: '
                         'values}, inline or in a file; binary strings as {"b64": ...}')
     parser.add_argument("--signature", default="serving_default", help="signature name")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-
-
-def model_name(value: str) -> str:
-    """A model name that is safe in a URL path and valid for TF Serving."""
-    if not NAME_PATTERN.fullmatch(value):
-        raise argparse.ArgumentTypeError(f"{value!r}: use {NAME_RULE}")
-    return value
-
-
-def rest_root(value: str) -> str:
-    """An http(s) URL with a host: TF Serving's REST API root."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: expected http://HOST:PORT or https://HOST[:PORT] (TF Serving's REST "
-            "port is 8501)")
-    try:
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
-    return value
-
-
-def grpc_address(value: str) -> str:
-    """HOST:PORT (or [IPv6]:PORT) with a port from 1 to 65535."""
-    host, _, port = value.rpartition(":")
-    if not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: expected HOST:PORT, e.g. localhost:8500 (TF Serving's gRPC port)")
-    return value
+    parser.add_argument("--timeout", type=seconds, default=60.0, help="seconds per request")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from tfpipe import config as cfg
+from tfpipe.arg_types import safe_name, version_number
 from tfpipe.errors import InputError, TfpipeError
 from tfpipe.models_command import add_serving_arguments
 
@@ -15,7 +16,8 @@ class RegistryNotUpdated(TfpipeError):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="model name (see `tfpipe models`)")
+    parser.add_argument("model", metavar="MODEL", type=safe_name,
+                        help="model name (see `tfpipe models`)")
     add_serving_arguments(parser)
     parser.add_argument("--tracking-uri", help="MLflow tracking URI (default "
                         "$MLFLOW_TRACKING_URI, else sqlite:///<workdir>/mlflow.db)")
@@ -25,14 +27,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def add_rollback_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `tfpipe rollback`."""
     _common(parser)
-    parser.add_argument("--to", type=int, metavar="VERSION",
+    parser.add_argument("--to", type=version_number, metavar="VERSION",
                         help="version to serve (default: newest blessed one below the served)")
 
 
 def add_promote_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `tfpipe promote`."""
     _common(parser)
-    parser.add_argument("--version", type=int, help="version to serve (default: the canary)")
+    parser.add_argument("--version", type=version_number,
+                        help="version to serve (default: the canary)")
 
 
 def change_served(serving_dir: str, tracking_uri: str, model: str, version: int | None,

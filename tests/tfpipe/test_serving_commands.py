@@ -28,7 +28,10 @@ def push(serving: str, model: str, version: int, blessed: bool | None = True,
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as usage_error:  # argparse refused an argument
+        code = int(usage_error.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -65,7 +68,9 @@ def test_models_on_an_empty_workdir(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["rollback", "forecasting", "--to", "7"], "model forecasting has no version 7"),
     (["rollback", "forecasting", "--to", "2"], "version 2 cannot be served: it was not blessed"),
-    (["rollback", "../etc"], "model name '../etc': use 1-63 letters"),
+    (["rollback", "../etc"], "argument MODEL: '../etc': use 1-63 letters"),
+    (["rollback", "forecasting", "--to", "0"], "argument --to: '0': expected a version number"),
+    (["promote", "forecasting", "--version", "-2"], "argument --version: '-2': expected a"),
     (["rollback", "text"], "no pushed model 'text' under"),
     (["promote", "forecasting"], "model forecasting has no canary version; pass --version N"),
 ])

@@ -1,0 +1,25 @@
+"""The CLI's option types: every bad value is one usage line naming the option."""
+from __future__ import annotations
+
+import pytest
+
+from tfpipe import cli
+
+PREDICT = ["predict", "forecasting", "--rest", "http://127.0.0.1:1", "--input", "{}"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (PREDICT + ["--timeout", "-3"], "argument --timeout: '-3': expected a number of seconds"),
+    (PREDICT + ["--timeout", "nan"], "argument --timeout: 'nan': expected a number of seconds"),
+    (PREDICT + ["--version", "0"], "argument --version: '0': expected a version number"),
+    (PREDICT + ["--label", "../x"], "argument --label: '../x': use 1-63 letters"),
+    (["ui", "--port", "http"], "argument --port: 'http': expected a port from 1 to 65535"),
+    (["runs", "weather"], "argument TASK: unknown task 'weather'"),
+    (["bogus"], "argument command: invalid choice: 'bogus'"),
+])
+def test_a_bad_option_is_one_line_pointing_at_help(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1, err
+    assert message in err and err.rstrip().endswith("--help`)")

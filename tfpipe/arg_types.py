@@ -1,0 +1,72 @@
+"""argparse types for the CLI's options: a bad value is a usage error naming the option."""
+from __future__ import annotations
+
+import argparse
+import math
+from urllib.parse import urlsplit
+
+from tfpipe.registry import task_infos
+from tfpipe.settings import NAME_PATTERN, NAME_RULE
+
+
+def known_task(name: str) -> str:
+    """A registered task's name."""
+    if name not in task_infos():
+        raise argparse.ArgumentTypeError(
+            f"unknown task {name!r}; choose one of: {', '.join(sorted(task_infos()))}")
+    return name
+
+
+def safe_name(value: str) -> str:
+    """A model name or version label: valid for TF Serving and safe in a path or URL."""
+    if not NAME_PATTERN.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{value!r}: use {NAME_RULE}")
+    return value
+
+
+def version_number(text: str) -> int:
+    """A model version: a whole number from 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a version number (1, 2, ...)")
+    return int(text)
+
+
+def port_number(text: str) -> int:
+    """A TCP port to listen on, 1-65535."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 1 to 65535")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds above 0")
+    return value
+
+
+def rest_root(value: str) -> str:
+    """An http(s) URL with a host: TF Serving's REST API root."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected http://HOST:PORT or https://HOST[:PORT] (TF Serving's REST "
+            "port is 8501)")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
+    return value
+
+
+def grpc_address(value: str) -> str:
+    """HOST:PORT (or [IPv6]:PORT) with a port from 1 to 65535."""
+    host, _, port = value.rpartition(":")
+    if not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected HOST:PORT, e.g. localhost:8500 (TF Serving's gRPC port)")
+    return value
