@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from tfpipe.registry import task_infos
 from tfpipe.settings import NAME_PATTERN, NAME_RULE
 
+MAX_WORDS = 10_000  # generated one at a time; more is a mistake, not a request
+
 
 def known_task(name: str) -> str:
     """A registered task's name."""
@@ -46,6 +48,25 @@ def seconds(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds above 0")
+    return value
+
+
+def words_to_generate(text: str) -> int:
+    """How many words to generate: 0 to MAX_WORDS."""
+    if not text.isdigit() or int(text) > MAX_WORDS:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number from 0 to "
+                                         f"{MAX_WORDS}")
+    return int(text)
+
+
+def temperature(text: str) -> float:
+    """A sampling temperature: a finite number, 0 or more (0 = greedy)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number, 0 (greedy) or more")
     return value
 
 

@@ -16,6 +16,10 @@ PREDICT = ["predict", "forecasting", "--rest", "http://127.0.0.1:1", "--input", 
     (["ui", "--port", "http"], "argument --port: 'http': expected a port from 1 to 65535"),
     (["runs", "weather"], "argument TASK: unknown task 'weather'"),
     (["bogus"], "argument command: invalid choice: 'bogus'"),
+    (["generate", "--seed-text", "a", "--model-name", "../x"], "argument --model-name: '../x'"),
+    (["generate", "--seed-text", "a", "--words", "-1"], "argument --words: '-1': expected a"),
+    (["generate", "--seed-text", "a", "--words", "99999999999"], "from 0 to 10000"),
+    (["generate", "--seed-text", "a", "--temperature", "nan"], "argument --temperature: 'nan'"),
 ])
 def test_a_bad_option_is_one_line_pointing_at_help(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
