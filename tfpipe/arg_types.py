@@ -42,11 +42,8 @@ def port_number(text: str) -> int:
 
 def seconds(text: str) -> float:
     """A positive, finite number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
+    value = _number(text)
+    if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds above 0")
     return value
 
@@ -61,11 +58,8 @@ def words_to_generate(text: str) -> int:
 
 def temperature(text: str) -> float:
     """A sampling temperature: a finite number, 0 or more (0 = greedy)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
+    value = _number(text)
+    if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number, 0 (greedy) or more")
     return value
 
@@ -91,3 +85,12 @@ def grpc_address(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{value!r}: expected HOST:PORT, e.g. localhost:8500 (TF Serving's gRPC port)")
     return value
+
+
+def _number(text: str) -> float:
+    """The finite number `text` holds, else NaN (which fails every comparison)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
