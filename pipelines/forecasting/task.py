@@ -1,6 +1,7 @@
 """The forecasting task's hooks (tfpipe.task.Task); components load this module once."""
 from __future__ import annotations
 
+import glob
 import os
 from typing import Any, Callable
 
@@ -67,6 +68,10 @@ class ForecastingTask(Task[ForecastingSettings]):
         """File exists, is a non-empty CSV, and has the configured columns."""
         if os.path.isdir(data):
             raise InputError(f"{data}: is a folder; pass --data PATH to one CSV file")
+        if glob.has_magic(data) and not os.path.exists(data):
+            matches = len(glob.glob(data))
+            raise InputError(f"{data}: is a pattern matching {matches} file(s); forecasting "
+                             "reads one series from one CSV file: pass --data PATH to it")
         if not os.path.isfile(data):
             raise InputError(f"{data}: file not found (pass --data PATH to a CSV file)")
         try:

@@ -76,6 +76,10 @@ def test_missing_file_and_unknown_task(tmp_path, capsys):
                                  "--workdir", str(tmp_path / "w"), "--quiet"])
     assert code == 2 and err == (f"tfpipe: error: {tmp_path / 'folder'}: is a folder; pass "
                                  "--data PATH to one CSV file")
+    (tmp_path / "a.csv").write_text("time,value\n")
+    code, err = run_cli(capsys, ["run", "forecasting", "--data", str(tmp_path / "*.csv"),
+                                 "--workdir", str(tmp_path / "w"), "--quiet"])
+    assert code == 2 and "*.csv: is a pattern matching 1 file(s); forecasting reads one" in err
     code, err = run_cli(capsys, ["run", "weather", "--workdir", str(tmp_path / "w")])
     assert code == 2 and "unknown task 'weather'" in err
 
