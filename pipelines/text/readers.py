@@ -288,7 +288,9 @@ def first_valid_row(path: str, read_fn: Callable[[str], Iterable[Row | Quarantin
 
 
 def check_files_have_rows(files: list[str],
-                          read_fn: Callable[[str], Iterable[Row | Quarantined]]) -> None:
+                          read_fn: Callable[[str], Iterable[Row | Quarantined]],
+                          hint: str = "check format, header, quoting, column and label settings"
+                          ) -> None:
     """Fail naming every file without a single valid row, and why its rows were rejected."""
     problems = []
     for path in files:
@@ -297,5 +299,4 @@ def check_files_have_rows(files: list[str],
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())) or "empty"
             problems.append(f"{path} ({why})")
     if problems:
-        raise ValueError(f"no valid row in {'; '.join(problems)}; check format, header, "
-                         f"quoting, column and label settings")
+        raise ValueError(f"no valid row in {'; '.join(problems)}; {hint}")

@@ -76,7 +76,8 @@ class TextGenerationTask(Task[GenerationSettings]):
         read = functools.partial(read_corpus_file, encoding=cfg.encoding)
         files = _files(data, params)
         try:
-            check_files_have_rows(files, read)
+            check_files_have_rows(files, read, "give a text file with one sentence or line "
+                                                "of verse per line (check encoding)")
             check_both_splits(data, files, read, cfg.eval_fraction, cfg.split_seed, "line")
         except (ValueError, UnicodeError) as error:
             raise InputError(str(error)) from None

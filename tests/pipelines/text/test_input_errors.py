@@ -91,3 +91,13 @@ def test_single_use_labels_name_the_real_cause(tmp_path):
     assert message.startswith(f"{path}: no eval examples could be made: ")
     assert "unknown_label" in message and "eval labels unseen in train" in message
     assert "too short" not in message
+
+
+def test_an_empty_corpus_says_what_a_corpus_is_not_which_columns_to_check(tmp_path, beam_guard):
+    path = tmp_path / "empty.txt"
+    path.write_text("")
+    with pytest.raises(InputError) as caught:
+        run("text-generation", str(path), tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"no valid row in {path} (empty); give a text file")
+    assert "column" not in message and not os.path.exists(beam_guard)
