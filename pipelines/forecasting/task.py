@@ -31,14 +31,14 @@ def check_windows(data: str, rows: int, settings: ForecastingSettings) -> None:
     try:
         split = series.resolve_split_index(rows, settings.split_index, settings.split_fraction)
     except ValueError as error:
-        raise InputError(f"{data}: too short: {rows} data rows: {error}; give a longer series or another "
-                         "split_index / split_fraction") from None
+        raise InputError(f"{data}: too short: {rows} data rows: {error}; give a longer "
+                         "series or another split_index / split_fraction") from None
     train, evaluated = series.window_counts(rows, settings.window_size, settings.horizon,
                                             split, settings.seasonal_period)
     if not (train and evaluated):
         raise InputError(
-            f"{data}: too short: {rows} data rows split at row {split} make {train} train and {evaluated} "
-            f"eval windows (window_size={settings.window_size}, horizon={settings.horizon}"
+            f"{data}: too short: {rows} data rows split at row {split} make {train} train "
+            f"and {evaluated} eval windows (window_size={settings.window_size}, horizon={settings.horizon}"
             + (f", seasonal_period={settings.seasonal_period}" if settings.seasonal_period
                else "") + "); give a longer series or smaller window_size or horizon")
 
