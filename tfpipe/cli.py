@@ -205,8 +205,12 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _run_task(args: argparse.Namespace, beam_args: list[str]) -> dict[str, Any]:
+    from tfpipe.files import unwritable_reason
     from tfpipe.local_run import run_task
 
+    reason = unwritable_reason(args.summary_file) if args.summary_file else None
+    if reason:  # found before the run, not after its work is done
+        raise InputError(f"--summary-file {args.summary_file}: {reason}")
     result = run_task(args.task, args.data, args.config, args.sets, args.workdir, beam_args,
                       quiet=args.quiet, wait=args.wait, tracking=args.tracking,
                       component=args.component, run_id=args.run_id)
@@ -288,9 +292,13 @@ def _log_libraries_to(path: str) -> None:
 
 def write_summary(path: str, result: dict[str, Any]) -> None:
     """The JSON summary into a file the caller named (e.g. a KFP output artifact)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, default=str)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, default=str)
+    except OSError as error:
+        raise InputError(f"--summary-file {path}: cannot write it: "
+                         f"{error.strerror or error}") from None
 
 
 def _quiet_libraries() -> None:

@@ -111,3 +111,23 @@ def count_lines(path: str) -> int:
             lines += block.count(b"\n")
             last = block[-1:]
     return lines + int(last != b"\n")  # an unterminated last line counts
+
+
+def unwritable_reason(path: str) -> str | None:
+    """Why a file could not be written at `path` (None if it could), checked without writing.
+
+    Missing folders on the way count as writable when the nearest existing one is.
+    """
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        return "is a folder"
+    if os.path.exists(path):
+        return None if os.access(path, os.W_OK) else "is not writable"
+    folder = os.path.dirname(path)
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        return f"{folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write in {folder}"
+    return None
