@@ -4,16 +4,21 @@ MLflow itself retries an unreachable server for minutes (MLFLOW_HTTP_REQUEST_MAX
 7 with backoff, each try up to MLFLOW_HTTP_REQUEST_TIMEOUT) and the tracking process only
 opens the store once the first component has finished; this check needs neither MLflow
 nor more than one try, so a dead server or a corrupt sqlite file stops the run in seconds.
-Only what can be told cheaply is checked: that an http(s) server answers at all, and that
-an existing sqlite file is a database. Other stores are left to MLflow.
+Only what can be told cheaply is checked: that an http(s) server answers at all, that an
+existing sqlite file is a database, that a database URI has its Python driver and a server
+listening at its host and port, that a file store is allowed (MLflow 3 refuses it unless
+MLFLOW_ALLOW_FILE_STORE=true), and that the scheme is one MLflow stores runs in. Databricks
+and Unity Catalog URIs are left to MLflow.
 """
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 import threading
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 from tfpipe.errors import TfpipeError
 from tfpipe.mlflow_store import sqlite_path
@@ -27,12 +32,75 @@ class TrackingUnavailable(TfpipeError):
     """The tracking store cannot be used: names the URI, the cause and what to do."""
 
 
+# Schemes (before any +driver) of the tracking stores MLflow 3 writes runs to.
+DATABASES = ("postgresql", "mysql", "mssql")
+LEFT_TO_MLFLOW = ("databricks", "databricks-uc", "uc")
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+
+
 def check_store(tracking_uri: str, timeout: float = CHECK_TIMEOUT) -> None:
     """Raise TrackingUnavailable when the store is plainly unusable; otherwise return."""
-    if tracking_uri.startswith(("http://", "https://")):
+    scheme = urlsplit(tracking_uri).scheme.lower().partition("+")[0]
+    if scheme in ("http", "https"):
         _check_server(tracking_uri, timeout)
     elif sqlite_path(tracking_uri) is not None:
         _check_sqlite(tracking_uri, sqlite_path(tracking_uri) or "", timeout)
+    elif scheme in ("", "file"):
+        _check_file_store(tracking_uri)
+    elif scheme in DATABASES:
+        _check_database(tracking_uri, scheme, timeout)
+    elif scheme not in LEFT_TO_MLFLOW:
+        raise TrackingUnavailable(
+            f"MLflow tracking store {tracking_uri}: MLflow keeps runs in sqlite:///PATH, "
+            f"http(s)://SERVER, {', '.join(f'{d}://...' for d in DATABASES)} or Databricks, "
+            f"not {scheme}://; {HINT}")
+
+
+def _check_file_store(uri: str) -> None:
+    """MLflow 3 has put the file store in maintenance mode and refuses it unless allowed."""
+    if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+        raise TrackingUnavailable(
+            f"MLflow tracking store {uri}: MLflow 3 refuses a file store (./mlruns) unless "
+            f"MLFLOW_ALLOW_FILE_STORE=true; use sqlite:///PATH/mlflow.db instead, or {HINT}")
+
+
+def _check_database(uri: str, scheme: str, timeout: float) -> None:
+    """The URI's Python driver imports (as SQLAlchemy picks it) and a server listens there."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        url = make_url(uri)
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {error}; {HINT}") \
+            from None
+    except ImportError as error:
+        raise TrackingUnavailable(
+            f"MLflow tracking store {_safe(uri)}: its Python driver {dialect.driver} is not "
+            f"installed ({error}); install it, or name one that is in the URI (e.g. "
+            f"{scheme}+psycopg2:// with tfpipe[postgres]); {HINT}") from None
+    if not url.host:
+        return  # a local socket: MLflow connects through the driver
+    port = url.port or DEFAULT_PORTS[scheme]
+    try:
+        socket.create_connection((url.host, port), timeout=timeout).close()
+    except OSError as error:
+        cause = (f"no answer within {timeout:g} s" if isinstance(error, TimeoutError)
+                 else f"cannot connect ({error.strerror or error})")
+        raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {url.host}:{port}: "
+                                  f"{cause}; {HINT}") from None
+
+
+def _safe(uri: str) -> str:
+    """The URI with any password masked, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return str(make_url(uri).render_as_string(hide_password=True))
+    except Exception:  # noqa: BLE001 - a URI SQLAlchemy cannot parse has no password to hide
+        return uri
 
 
 def _check_server(uri: str, timeout: float) -> None:

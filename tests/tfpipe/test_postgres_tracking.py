@@ -101,6 +101,12 @@ def mlflow_server(postgres, tmp_path_factory, services) -> Iterator[dict[str, st
         log.close()
 
 
+def test_the_store_check_passes_a_live_postgres_uri_with_its_driver(postgres):
+    from tfpipe.tracking_check import check_store
+
+    check_store(postgres)  # psycopg2 from tfpipe[postgres], the server just started
+
+
 def test_components_as_separate_processes_track_into_the_postgres_backed_server(
         mlflow_server, tiny_series_csv, tmp_path):
     from mlflow.tracking import MlflowClient

@@ -3,6 +3,7 @@ file stops the run in seconds with one line."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -76,12 +77,46 @@ def test_background_check_raises_in_the_caller(tmp_path):
     StoreCheck(f"sqlite:///{tmp_path / 'absent.db'}").result()
 
 
-@pytest.mark.parametrize("store", ["server", "corrupt"])
+@pytest.mark.parametrize("uri, message", [
+    ("bogus://host/x", "not bogus://"),
+    ("file:///tmp/mlruns", "MLflow 3 refuses a file store (./mlruns) unless "
+                           "MLFLOW_ALLOW_FILE_STORE=true"),
+    ("mlruns", "MLflow 3 refuses a file store"),
+    ("mssql+pymssql://user:secret@127.0.0.1/db", "its Python driver pymssql is not installed"),
+    ("postgresql+nosuchdriver://127.0.0.1/db", "Can't load plugin"),
+])
+def test_stores_mlflow_would_refuse_late_are_refused_at_once(uri, message, monkeypatch):
+    from tfpipe.tracking_check import TrackingUnavailable, check_store
+
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    with pytest.raises(TrackingUnavailable, match=re.escape(message)) as caught:
+        check_store(uri)
+    assert "secret" not in str(caught.value)
+
+
+def test_a_database_store_needs_a_server_at_its_host_and_port(monkeypatch):
+    from tfpipe.tracking_check import TrackingUnavailable, check_store
+
+    pytest.importorskip("pymysql", reason="MLflow's own MySQL driver dependency is absent")
+    port = closed_port()
+    with pytest.raises(TrackingUnavailable, match=f"127.0.0.1:{port}: cannot connect"):
+        check_store(f"mysql+pymysql://user@127.0.0.1:{port}/db")
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        check_store(f"mysql+pymysql://user@127.0.0.1:{listening.getsockname()[1]}/db")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    check_store("file:///tmp/mlruns")  # the user's own choice: left to MLflow
+
+
+@pytest.mark.parametrize("store", ["server", "corrupt", "bogus://x", "postgresql://u:p@h/db"])
 def test_run_stops_before_ingest(tmp_path, store):
     workdir = tmp_path / "w"
     env = dict(os.environ)
     if store == "server":
         env["MLFLOW_TRACKING_URI"] = "http://127.0.0.1:9"
+    elif "://" in store:
+        env["MLFLOW_TRACKING_URI"] = store
     else:
         env.pop("MLFLOW_TRACKING_URI", None)
         workdir.mkdir()
