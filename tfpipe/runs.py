@@ -14,12 +14,17 @@ CODE_PREFIX = "tfpipe.code."
 
 
 def existing_store(workdir: str) -> cfg.RunPaths:
-    """The workdir's paths; InputError when its SQLite store does not exist (never made here)."""
+    """The workdir's paths, once its store is there and usable (never made here); else one
+    line saying why (no SQLite file, a dead server, a bad URI) instead of a hang."""
+    from tfpipe.tracking_check import check_store
+
     paths = cfg.run_paths(workdir, {})
     database = sqlite_path(paths.tracking_uri)
     if database is not None and not os.path.isfile(database):
         raise InputError(f"{database}: no MLflow store here; run `tfpipe run TASK --workdir "
                          f"{workdir}` first, or pass the --workdir of an earlier run")
+    check_store(paths.tracking_uri, hint="point MLFLOW_TRACKING_URI at the store the runs "
+                "were logged to, or unset it for the workdir's own")
     return paths
 
 

@@ -59,7 +59,9 @@ def change_served(serving_dir: str, tracking_uri: str, model: str, version: int 
     labels = sl.served_labels(base)
     try:
         from tfpipe.serving.mlflow_registry import record_serving_change
+        from tfpipe.tracking_check import check_store
 
+        check_store(tracking_uri, hint="the served version changed all the same")  # in seconds
         entry["aliases"] = record_serving_change(tracking_uri, model, entry, labels)
     except Exception as error:  # noqa: BLE001 - serving already changed; say so and how to retry
         raise RegistryNotUpdated(

@@ -38,33 +38,33 @@ LEFT_TO_MLFLOW = ("databricks", "databricks-uc", "uc")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
 
-def check_store(tracking_uri: str, timeout: float = CHECK_TIMEOUT) -> None:
+def check_store(tracking_uri: str, timeout: float = CHECK_TIMEOUT, hint: str = HINT) -> None:
     """Raise TrackingUnavailable when the store is plainly unusable; otherwise return."""
     scheme = urlsplit(tracking_uri).scheme.lower().partition("+")[0]
     if scheme in ("http", "https"):
-        _check_server(tracking_uri, timeout)
+        _check_server(tracking_uri, timeout, hint)
     elif sqlite_path(tracking_uri) is not None:
-        _check_sqlite(tracking_uri, sqlite_path(tracking_uri) or "", timeout)
+        _check_sqlite(tracking_uri, sqlite_path(tracking_uri) or "", timeout, hint)
     elif scheme in ("", "file"):
-        _check_file_store(tracking_uri)
+        _check_file_store(tracking_uri, hint)
     elif scheme in DATABASES:
-        _check_database(tracking_uri, scheme, timeout)
+        _check_database(tracking_uri, scheme, timeout, hint)
     elif scheme not in LEFT_TO_MLFLOW:
         raise TrackingUnavailable(
             f"MLflow tracking store {tracking_uri}: MLflow keeps runs in sqlite:///PATH, "
             f"http(s)://SERVER, {', '.join(f'{d}://...' for d in DATABASES)} or Databricks, "
-            f"not {scheme}://; {HINT}")
+            f"not {scheme}://; {hint}")
 
 
-def _check_file_store(uri: str) -> None:
+def _check_file_store(uri: str, hint: str) -> None:
     """MLflow 3 has put the file store in maintenance mode and refuses it unless allowed."""
     if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
         raise TrackingUnavailable(
             f"MLflow tracking store {uri}: MLflow 3 refuses a file store (./mlruns) unless "
-            f"MLFLOW_ALLOW_FILE_STORE=true; use sqlite:///PATH/mlflow.db instead, or {HINT}")
+            f"MLFLOW_ALLOW_FILE_STORE=true; use sqlite:///PATH/mlflow.db instead, or {hint}")
 
 
-def _check_database(uri: str, scheme: str, timeout: float) -> None:
+def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
     """The URI's Python driver imports (as SQLAlchemy picks it) and a server listens there."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -74,13 +74,13 @@ def _check_database(uri: str, scheme: str, timeout: float) -> None:
         dialect = url.get_dialect()
         dialect.import_dbapi()
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
-        raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {error}; {HINT}") \
+        raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {error}; {hint}") \
             from None
     except ImportError as error:
         raise TrackingUnavailable(
             f"MLflow tracking store {_safe(uri)}: its Python driver {dialect.driver} is not "
             f"installed ({error}); install it, or name one that is in the URI (e.g. "
-            f"{scheme}+psycopg2:// with tfpipe[postgres]); {HINT}") from None
+            f"{scheme}+psycopg2:// with tfpipe[postgres]); {hint}") from None
     if not url.host:
         return  # a local socket: MLflow connects through the driver
     port = url.port or DEFAULT_PORTS[scheme]
@@ -90,7 +90,7 @@ def _check_database(uri: str, scheme: str, timeout: float) -> None:
         cause = (f"no answer within {timeout:g} s" if isinstance(error, TimeoutError)
                  else f"cannot connect ({error.strerror or error})")
         raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {url.host}:{port}: "
-                                  f"{cause}; {HINT}") from None
+                                  f"{cause}; {hint}") from None
 
 
 def _safe(uri: str) -> str:
@@ -103,7 +103,7 @@ def _safe(uri: str) -> str:
         return uri
 
 
-def _check_server(uri: str, timeout: float) -> None:
+def _check_server(uri: str, timeout: float, hint: str) -> None:
     """One GET with a short timeout: any HTTP answer below 500 means a server is there."""
     configured = os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "")
     if configured.replace(".", "", 1).isdigit():
@@ -123,17 +123,17 @@ def _check_server(uri: str, timeout: float) -> None:
         reason = getattr(error, "reason", error)
         cause = (f"no answer within {timeout:g} s" if isinstance(reason, TimeoutError)
                  else f"cannot connect ({reason})")
-    raise TrackingUnavailable(f"MLflow tracking server {uri}: {cause}; {HINT}")
+    raise TrackingUnavailable(f"MLflow tracking server {uri}: {cause}; {hint}")
 
 
-def _check_sqlite(uri: str, path: str, timeout: float) -> None:
+def _check_sqlite(uri: str, path: str, timeout: float, hint: str) -> None:
     """An existing store file must open as a sqlite database; an absent one is created."""
     import sqlite3
 
     if not os.path.exists(path):
         return
     if not os.path.isfile(path):
-        raise TrackingUnavailable(f"MLflow tracking store {uri}: {path} is not a file; {HINT}")
+        raise TrackingUnavailable(f"MLflow tracking store {uri}: {path} is not a file; {hint}")
     # Read-write (never create): a store left by a killed writer may hold a WAL file that
     # opening it must recover, which a read-only connection cannot do.
     try:
@@ -148,7 +148,7 @@ def _check_sqlite(uri: str, path: str, timeout: float) -> None:
             return  # in use by another writer, not damaged; MLflow waits for it
         raise TrackingUnavailable(f"MLflow tracking store {uri}: {error} (a damaged or "
                                   f"foreign file); move it aside to start a new store, or "
-                                  f"{HINT}") from None
+                                  f"{hint}") from None
 
 
 class StoreCheck:

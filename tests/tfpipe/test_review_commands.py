@@ -188,3 +188,12 @@ def test_ui_names_a_taken_port_and_an_unknown_run(two_runs):
     unknown = subprocess.run([TFPIPE, "ui", "--workdir", workdir, "--run", "zzz"],
                              capture_output=True, text=True, timeout=300, check=False)
     assert unknown.returncode == 2 and "--run zzz: no pipeline runs match" in unknown.stderr
+
+
+def test_runs_against_a_dead_tracking_server_is_one_line_not_a_wait(tmp_path, capsys,
+                                                                     monkeypatch, services):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{services.free_port()}")
+    for command in ("runs", "ui"):
+        code, out, err = cli(capsys, [command, "--workdir", str(tmp_path)])
+        assert code == 2 and not out and err.count("\n") == 1, err
+        assert "cannot connect" in err and "point MLFLOW_TRACKING_URI at the store" in err

@@ -93,6 +93,16 @@ def test_rollback_without_a_registry_entry_rolls_serving_back_and_says_mlflow_di
         assert 'key: "stable"\n      value: 1' in handle.read()
 
 
+def test_rollback_with_an_unreachable_tracking_server_says_so_at_once(workdir, capsys,
+                                                                      services):
+    port = services.free_port()
+    code, _, err = run(capsys, "rollback", "forecasting", "--workdir", workdir,
+                       "--tracking-uri", f"http://127.0.0.1:{port}")
+    assert code == 2 and err.count("\n") == 1
+    assert f"MLflow tracking server http://127.0.0.1:{port}: cannot connect" in err
+    assert sl.served_labels(os.path.join(workdir, "serving", "forecasting")) == {"stable": 1}
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--rest", "ftp://host"], "argument --rest: 'ftp://host': expected http://HOST:PORT"),
     (["--rest", "localhost:8501"], "argument --rest: 'localhost:8501': expected http://"),
