@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from urllib.parse import urlsplit
 
 from tfpipe.registry import task_infos
 from tfpipe.settings import NAME_PATTERN, NAME_RULE
 
 MAX_WORDS = 10_000  # generated one at a time; more is a mistake, not a request
+# A container image reference: [registry[:port]/]path[:tag][@digest], path in lower case.
+IMAGE_REFERENCE = re.compile(
+    r"(?:[a-zA-Z0-9.-]+(?::\d+)?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?")
+# A Kubernetes volume claim name (an RFC 1123 subdomain).
+CLAIM_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
 
 
 def known_task(name: str) -> str:
@@ -61,6 +68,23 @@ def temperature(text: str) -> float:
     value = _number(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number, 0 (greedy) or more")
+    return value
+
+
+def image_reference(value: str) -> str:
+    """A container image such as tfpipe:latest or registry.example.com:5000/team/tfpipe:1.2."""
+    if not IMAGE_REFERENCE.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected an image reference such as tfpipe:latest or "
+            "REGISTRY/PATH:TAG (lower-case path)")
+    return value
+
+
+def claim_name(value: str) -> str:
+    """A Kubernetes persistent volume claim name."""
+    if not CLAIM_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a volume claim name (lower-case "
+                                         "letters, digits, '-' and '.')")
     return value
 
 

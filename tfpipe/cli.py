@@ -9,7 +9,7 @@ import sys
 import traceback
 from typing import Any, NoReturn
 
-from tfpipe.arg_types import known_task, port_number
+from tfpipe.arg_types import claim_name, image_reference, known_task, port_number
 from tfpipe.errors import ComponentFailed, InputError, TfpipeError
 from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
@@ -109,12 +109,12 @@ def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
                         "tfpipe (bash, default), or in the docker/ image")
     export.add_argument("--tfpipe", help="bash operator: the tfpipe script to run "
                         "(default: the one beside this Python)")
-    export.add_argument("--image", default="tfpipe:latest",
+    export.add_argument("--image", default="tfpipe:latest", type=image_reference,
                         help="the docker/ image for docker, kubernetes and kfp")
     export.add_argument("--store", default="pvc:tfpipe-store", help="kfp: the shared artifact "
                         "store, a volume claim (pvc:NAME, mounted at --workdir) or a gs:// URI "
                         "(Vertex AI's Cloud Storage mount)")
-    export.add_argument("--store-claim", default="tfpipe-store",
+    export.add_argument("--store-claim", default="tfpipe-store", type=claim_name,
                         help="kubernetes operator: the volume claim mounted at --workdir")
     export.add_argument("--retries", type=int, default=2, help="retries per task (default 2)")
     export.add_argument("--retry-delay", type=int, default=60, metavar="SECONDS",
