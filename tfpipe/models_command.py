@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from typing import Any
 
 from tfpipe import config as cfg
+from tfpipe.errors import InputError
 
 
 def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +53,13 @@ def run(args: argparse.Namespace) -> int:
     """Print the models under the serving dir."""
     from tfpipe.components.serving_catalog import describe_serving
 
-    models = describe_serving(serving_dir(args))
+    folder = serving_dir(args)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise InputError(f"{folder}: is a file, not a serving folder; check --workdir / "
+                         "--serving-dir")
+    models = describe_serving(folder)
     print(json.dumps(models, indent=2) if args.json else format_models(models))
+    if not models and not os.path.isdir(folder):
+        print(f"({folder} does not exist: nothing was pushed there yet; check --workdir / "
+              "--serving-dir)", file=sys.stderr)
     return 0

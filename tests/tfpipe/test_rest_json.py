@@ -38,3 +38,7 @@ def test_requests_inline_file_bare_and_rows(tmp_path):
         read_request(str(tmp_path / "missing.json"))
     with pytest.raises(InputError, match="not valid JSON"):
         read_request("{window: 1}")
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json")
+    with pytest.raises(InputError, match=f"--input {bad}: not valid JSON"):
+        read_request(str(bad))  # the file is named, not only "--input"

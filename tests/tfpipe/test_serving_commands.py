@@ -65,6 +65,15 @@ def test_models_on_an_empty_workdir(tmp_path, capsys):
     assert code == 0 and out.strip() == "no pushed models"
 
 
+def test_models_says_when_the_serving_folder_is_missing_or_a_file(tmp_path, capsys):
+    code, out, err = run(capsys, "models", "--serving-dir", str(tmp_path / "typo"))
+    assert code == 0 and out.strip() == "no pushed models"
+    assert f"{tmp_path / 'typo'} does not exist" in err
+    (tmp_path / "a_file").write_text("x")
+    code, out, err = run(capsys, "models", "--serving-dir", str(tmp_path / "a_file"))
+    assert code == 2 and "is a file, not a serving folder" in err and not out
+
+
 @pytest.mark.parametrize("argv, message", [
     (["rollback", "forecasting", "--to", "7"], "model forecasting has no version 7"),
     (["rollback", "forecasting", "--to", "2"], "version 2 cannot be served: it was not blessed"),

@@ -73,8 +73,9 @@ def _has_bytes(value: Any) -> bool:
 def read_request(text_or_path: str) -> dict[str, Any]:
     """A predict request body from JSON text or a JSON file: `{"inputs": {...}}`,
     `{"instances": [...]}`, or a plain mapping of input name to values."""
-    text = text_or_path
+    text, source = text_or_path, "--input"
     if not text_or_path.lstrip().startswith(("{", "[")):
+        source = f"--input {text_or_path}"
         if not os.path.isfile(text_or_path):
             raise InputError(f"--input {text_or_path}: neither JSON nor an existing file")
         with open(text_or_path, encoding="utf-8") as handle:
@@ -82,9 +83,9 @@ def read_request(text_or_path: str) -> dict[str, Any]:
     try:
         body = json.loads(text)
     except ValueError as error:
-        raise InputError(f"--input: not valid JSON ({error})") from None
+        raise InputError(f"{source}: not valid JSON ({error})") from None
     if not isinstance(body, dict) or not body:
-        raise InputError("--input: expected a JSON object: {\"inputs\": {NAME: values}}, "
+        raise InputError(f"{source}: expected a JSON object: {{\"inputs\": {{NAME: values}}}}, "
                          "{\"instances\": [...]} or {NAME: values}")
     if "inputs" in body or "instances" in body:
         return body
