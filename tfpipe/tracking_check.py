@@ -13,6 +13,7 @@ and Unity Catalog URIs are left to MLflow.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import ssl
 import threading
@@ -36,6 +37,9 @@ class TrackingUnavailable(TfpipeError):
 DATABASES = ("postgresql", "mysql", "mssql")
 LEFT_TO_MLFLOW = ("databricks", "databricks-uc", "uc")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+DRIVER_EXAMPLES = {"postgresql": "postgresql+psycopg2:// with tfpipe[postgres]",
+                   "mysql": "mysql+pymysql://", "mssql": "mssql+pymssql://"}
+PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")  # the password of scheme://user:password@host
 
 
 def check_store(tracking_uri: str, timeout: float = CHECK_TIMEOUT, hint: str = HINT) -> None:
@@ -51,7 +55,7 @@ def check_store(tracking_uri: str, timeout: float = CHECK_TIMEOUT, hint: str = H
         _check_database(tracking_uri, scheme, timeout, hint)
     elif scheme not in LEFT_TO_MLFLOW:
         raise TrackingUnavailable(
-            f"MLflow tracking store {tracking_uri}: MLflow keeps runs in sqlite:///PATH, "
+            f"MLflow tracking store {_safe(tracking_uri)}: MLflow keeps runs in sqlite:///PATH, "
             f"http(s)://SERVER, {', '.join(f'{d}://...' for d in DATABASES)} or Databricks, "
             f"not {scheme}://; {hint}")
 
@@ -80,7 +84,7 @@ def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
         raise TrackingUnavailable(
             f"MLflow tracking store {_safe(uri)}: its Python driver {dialect.driver} is not "
             f"installed ({error}); install it, or name one that is in the URI (e.g. "
-            f"{scheme}+psycopg2:// with tfpipe[postgres]); {hint}") from None
+            f"{DRIVER_EXAMPLES[scheme]}); {hint}") from None
     if not url.host:
         return  # a local socket: MLflow connects through the driver
     port = url.port or DEFAULT_PORTS[scheme]
@@ -95,12 +99,7 @@ def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
 
 def _safe(uri: str) -> str:
     """The URI with any password masked, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return str(make_url(uri).render_as_string(hide_password=True))
-    except Exception:  # noqa: BLE001 - a URI SQLAlchemy cannot parse has no password to hide
-        return uri
+    return PASSWORD.sub(r"\1***@", uri)
 
 
 def _check_server(uri: str, timeout: float, hint: str) -> None:
@@ -123,7 +122,7 @@ def _check_server(uri: str, timeout: float, hint: str) -> None:
         reason = getattr(error, "reason", error)
         cause = (f"no answer within {timeout:g} s" if isinstance(reason, TimeoutError)
                  else f"cannot connect ({reason})")
-    raise TrackingUnavailable(f"MLflow tracking server {uri}: {cause}; {hint}")
+    raise TrackingUnavailable(f"MLflow tracking server {_safe(uri)}: {cause}; {hint}")
 
 
 def _check_sqlite(uri: str, path: str, timeout: float, hint: str) -> None:

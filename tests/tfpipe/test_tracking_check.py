@@ -94,6 +94,15 @@ def test_stores_mlflow_would_refuse_late_are_refused_at_once(uri, message, monke
     assert "secret" not in str(caught.value)
 
 
+def test_messages_never_show_a_password():
+    from tfpipe.tracking_check import TrackingUnavailable, check_store
+
+    for uri in (f"http://user:secret@127.0.0.1:{closed_port()}", "bogus://user:secret@host"):
+        with pytest.raises(TrackingUnavailable) as caught:
+            check_store(uri)
+        assert "secret" not in str(caught.value) and "user:***@" in str(caught.value)
+
+
 def test_a_database_store_needs_a_server_at_its_host_and_port(monkeypatch):
     from tfpipe.tracking_check import TrackingUnavailable, check_store
 
