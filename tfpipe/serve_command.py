@@ -7,6 +7,7 @@ from typing import Any
 
 from tfpipe import config as cfg
 from tfpipe.arg_types import safe_name, version_number
+from tfpipe.tracking_check import masked
 from tfpipe.errors import InputError, TfpipeError
 from tfpipe.models_command import add_serving_arguments
 
@@ -65,7 +66,7 @@ def change_served(serving_dir: str, tracking_uri: str, model: str, version: int 
         entry["aliases"] = record_serving_change(tracking_uri, model, entry, labels)
     except Exception as error:  # noqa: BLE001 - serving already changed; say so and how to retry
         raise RegistryNotUpdated(
-            f"{model} now serves version {version}, but MLflow at {tracking_uri} was not "
+            f"{model} now serves version {version}, but MLflow at {masked(tracking_uri)} was not "
             f"updated ({error}); re-run the command to retry") from error
     return entry
 

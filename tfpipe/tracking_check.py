@@ -55,7 +55,7 @@ def check_store(tracking_uri: str, timeout: float = CHECK_TIMEOUT, hint: str = H
         _check_database(tracking_uri, scheme, timeout, hint)
     elif scheme not in LEFT_TO_MLFLOW:
         raise TrackingUnavailable(
-            f"MLflow tracking store {_safe(tracking_uri)}: MLflow keeps runs in sqlite:///PATH, "
+            f"MLflow tracking store {masked(tracking_uri)}: MLflow keeps runs in sqlite:///PATH, "
             f"http(s)://SERVER, {', '.join(f'{d}://...' for d in DATABASES)} or Databricks, "
             f"not {scheme}://; {hint}")
 
@@ -78,11 +78,11 @@ def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
         dialect = url.get_dialect()
         dialect.import_dbapi()
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
-        raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {error}; {hint}") \
+        raise TrackingUnavailable(f"MLflow tracking store {masked(uri)}: {error}; {hint}") \
             from None
     except ImportError as error:
         raise TrackingUnavailable(
-            f"MLflow tracking store {_safe(uri)}: its Python driver {dialect.driver} is not "
+            f"MLflow tracking store {masked(uri)}: its Python driver {dialect.driver} is not "
             f"installed ({error}); install it, or name one that is in the URI (e.g. "
             f"{DRIVER_EXAMPLES[scheme]}); {hint}") from None
     if not url.host:
@@ -93,11 +93,11 @@ def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
     except OSError as error:
         cause = (f"no answer within {timeout:g} s" if isinstance(error, TimeoutError)
                  else f"cannot connect ({error.strerror or error})")
-        raise TrackingUnavailable(f"MLflow tracking store {_safe(uri)}: {url.host}:{port}: "
+        raise TrackingUnavailable(f"MLflow tracking store {masked(uri)}: {url.host}:{port}: "
                                   f"{cause}; {hint}") from None
 
 
-def _safe(uri: str) -> str:
+def masked(uri: str) -> str:
     """The URI with any password masked, for messages."""
     return PASSWORD.sub(r"\1***@", uri)
 
@@ -122,7 +122,7 @@ def _check_server(uri: str, timeout: float, hint: str) -> None:
         reason = getattr(error, "reason", error)
         cause = (f"no answer within {timeout:g} s" if isinstance(reason, TimeoutError)
                  else f"cannot connect ({reason})")
-    raise TrackingUnavailable(f"MLflow tracking server {_safe(uri)}: {cause}; {hint}")
+    raise TrackingUnavailable(f"MLflow tracking server {masked(uri)}: {cause}; {hint}")
 
 
 def _check_sqlite(uri: str, path: str, timeout: float, hint: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from tfpipe.config import RunPaths
 from tfpipe.errors import TfpipeError
 from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
+from tfpipe.tracking_check import masked
 
 
 CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])"
@@ -180,7 +181,7 @@ class BackgroundTracker:
 
     def _fail_with(self, detail: str) -> None:
         self._disconnect()
-        raise TrackingFailed(f"MLflow tracking at {self.tracking_uri} failed: {detail}")
+        raise TrackingFailed(f"MLflow tracking at {masked(self.tracking_uri)} failed: {detail}")
 
 
 def main(argv: list[str]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from tfpipe.serving.rest_json import to_array
+from tfpipe.tracking_check import masked
 
 # The models-from-code file MLflow stores with each model (importing it would register it).
 PYFUNC_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlflow_model.py")
@@ -137,7 +138,7 @@ def record_serving_change(tracking_uri: str, name: str, entry: dict[str, Any],
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     target = registry_version(client, name, entry["to"])
     if target is None:
-        raise LookupError(f"MLflow at {tracking_uri} has no registered version of {name} "
+        raise LookupError(f"MLflow at {masked(tracking_uri)} has no registered version of {name} "
                           f"tagged {SERVING_VERSION_TAG}={entry['to']}")
     moved = point_aliases(client, name, labels)
     text = json.dumps(entry, sort_keys=True)
