@@ -6,7 +6,8 @@ import math
 import re
 from urllib.parse import urlsplit
 
-from tfpipe.registry import task_infos
+from tfpipe.errors import InputError
+from tfpipe.registry import task_info
 from tfpipe.settings import NAME_PATTERN, NAME_RULE
 
 MAX_WORDS = 10_000  # generated one at a time; more is a mistake, not a request
@@ -19,11 +20,11 @@ CLAIM_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
 
 
 def known_task(name: str) -> str:
-    """A registered task's name."""
-    if name not in task_infos():
-        raise argparse.ArgumentTypeError(
-            f"unknown task {name!r}; choose one of: {', '.join(sorted(task_infos()))}")
-    return name
+    """A registered task's name (the registry's own check and message)."""
+    try:
+        return task_info(name).name
+    except InputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def safe_name(value: str) -> str:
@@ -42,7 +43,7 @@ def version_number(text: str) -> int:
 
 def port_number(text: str) -> int:
     """A TCP port to listen on, 1-65535."""
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not _is_port(text):
         raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 1 to 65535")
     return int(text)
 
@@ -105,7 +106,7 @@ def rest_root(value: str) -> str:
 def grpc_address(value: str) -> str:
     """HOST:PORT (or [IPv6]:PORT) with a port from 1 to 65535."""
     host, _, port = value.rpartition(":")
-    if not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host.strip("[]") or not _is_port(port):
         raise argparse.ArgumentTypeError(
             f"{value!r}: expected HOST:PORT, e.g. localhost:8500 (TF Serving's gRPC port)")
     return value
@@ -118,3 +119,8 @@ def _number(text: str) -> float:
     except ValueError:
         return math.nan
     return value if math.isfinite(value) else math.nan
+
+
+def _is_port(text: str) -> bool:
+    """A TCP port number, 1-65535."""
+    return text.isdigit() and 0 < int(text) < 65536

@@ -261,12 +261,10 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     from tfpipe import ui
-    from tfpipe.runs import existing_store
 
-    existing_store(args.workdir)  # a wrong --workdir fails here, before the slow start
-    print(f"starting MLflow on {args.workdir} (the first start can take a minute or two)",
-          file=sys.stderr)
-    process, url = ui.start(args.workdir, args.port, args.run)
+    process, url = ui.start(args.workdir, args.port, args.run, announce=lambda: print(
+        f"starting MLflow on {args.workdir} (the first start can take a minute or two)",
+        file=sys.stderr))
     print(url, flush=True)
     print("MLflow UI is up; Ctrl-C stops it", file=sys.stderr)
     try:

@@ -1,6 +1,7 @@
 """Small file helpers shared by the framework, components and tasks."""
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import shutil
@@ -103,7 +104,15 @@ def prepare_workdir(workdir: str) -> str:
 
 
 def count_lines(path: str) -> int:
-    """Lines of a text file (gzip-compressed if named .gz), counted in blocks without decoding."""
+    """Lines of a text file (gzip-compressed if named .gz), counted in blocks without decoding;
+    counted once per file version (precheck and the progress estimate both ask)."""
+    stamp = os.stat(path)
+    return _count_lines(os.path.abspath(path), stamp.st_size, stamp.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _count_lines(path: str, size: int, mtime_ns: int) -> int:
+    """count_lines of one version of a file (size and mtime are the cache key)."""
     opener: Any = gzip.open if path.lower().endswith(".gz") else open
     lines, last = 0, b"\n"
     with opener(path, "rb") as handle:

@@ -13,9 +13,9 @@ MAX_RUNS = 1000
 CODE_PREFIX = "tfpipe.code."
 
 
-def existing_store(workdir: str) -> cfg.RunPaths:
-    """The workdir's paths, once its store is there and usable (never made here); else one
-    line saying why (no SQLite file, a dead server, a bad URI) instead of a hang."""
+def open_store(workdir: str) -> tuple[Any, cfg.RunPaths]:
+    """An MLflow client on the workdir's store (or $MLFLOW_TRACKING_URI), never made here;
+    when the store is absent or unusable, one line saying why instead of a hang."""
     from tfpipe.tracking_check import check_store
 
     paths = cfg.run_paths(workdir, {})
@@ -25,12 +25,6 @@ def existing_store(workdir: str) -> cfg.RunPaths:
                          f"{workdir}` first, or pass the --workdir of an earlier run")
     check_store(paths.tracking_uri, hint="point MLFLOW_TRACKING_URI at the store the runs "
                 "were logged to, or unset it for the workdir's own")
-    return paths
-
-
-def open_store(workdir: str) -> tuple[Any, cfg.RunPaths]:
-    """An MLflow client on the workdir's store (or $MLFLOW_TRACKING_URI); never creates one."""
-    paths = existing_store(workdir)
     import logging
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)

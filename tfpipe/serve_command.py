@@ -7,7 +7,6 @@ from typing import Any
 
 from tfpipe import config as cfg
 from tfpipe.arg_types import safe_name, version_number
-from tfpipe.tracking_check import masked
 from tfpipe.errors import InputError, TfpipeError
 from tfpipe.models_command import add_serving_arguments
 
@@ -58,9 +57,10 @@ def change_served(serving_dir: str, tracking_uri: str, model: str, version: int 
     entry = sl.serve_version(base, version, action, **({"reason": reason} if reason else {}))
     write_models_config(serving_dir)
     labels = sl.served_labels(base)
+    from tfpipe.tracking_check import check_store, masked
+
     try:
         from tfpipe.serving.mlflow_registry import record_serving_change
-        from tfpipe.tracking_check import check_store
 
         check_store(tracking_uri, hint="the served version changed all the same")  # in seconds
         entry["aliases"] = record_serving_change(tracking_uri, model, entry, labels)

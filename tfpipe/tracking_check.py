@@ -76,10 +76,11 @@ def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
     try:
         url = make_url(uri)
         dialect = url.get_dialect()
-        dialect.import_dbapi()
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise TrackingUnavailable(f"MLflow tracking store {masked(uri)}: {error}; {hint}") \
             from None
+    try:
+        dialect.import_dbapi()
     except ImportError as error:
         raise TrackingUnavailable(
             f"MLflow tracking store {masked(uri)}: its Python driver {dialect.driver} is not "

@@ -113,14 +113,17 @@ def wait_until_up(url: str, alive: Callable[[], bool], deadline: float = START_D
     raise ServerFailed(f"mlflow server at {url} did not answer within {deadline:.0f}s")
 
 
-def start(workdir: str, port: int, run_id: str | None = None) -> tuple[subprocess.Popen, str]:
+def start(workdir: str, port: int, run_id: str | None = None,
+          announce: Callable[[], None] = lambda: None) -> tuple[subprocess.Popen, str]:
     """Start the server in its own process group and wait for it; (process, URL to open).
 
-    The server's own output goes to <workdir>/logs/mlflow-ui.log.
+    `announce` is called once the store is known to be there, before the slow start. The
+    server's own output goes to <workdir>/logs/mlflow-ui.log.
     """
     from tfpipe.runs import find_run, open_store, pipeline_runs
 
     client, paths = open_store(workdir)
+    announce()
     experiments = prepare_views(client)
     if not experiments:
         raise InputError(f"{workdir}: no tfpipe runs in this store yet")
