@@ -30,31 +30,47 @@ def training_datasets(hooks: Task, tft_output: Any, root: str, params: dict[str,
     records = tf.data.TFRecordDataset(tfrecords.split_files(root, "train"),
                                       compression_type="GZIP")
     in_validation = validation_rule(hooks, records, params.get("validation_fraction", 0.0))
-    sizes = split_sizes(records, in_validation)
-
-    def parsed(keep: Callable[[tf.Tensor], tf.Tensor]) -> tf.data.Dataset:
-        # Parse once, in large batches, and keep the parsed examples in memory. Train holds
-        # its split (transformed) by design: the shuffle below spans the whole split (a
-        # uniform, seeded order each epoch needs every example at hand), and parsing and
-        # transforming once instead of every epoch is what keeps later epochs cheap.
-        # benchmarks/RESULTS.md (cost curve) measures what this costs at 100x the data.
-        return (records.filter(keep).batch(1024).map(features_of).unbatch().cache())
+    # One pass parses (and with `raw` transforms) every record in large batches and marks its
+    # validation membership; both splits are cut from that one mapped dataset, so the
+    # transform graph is traced once, not once per split. Train holds its split (transformed)
+    # in memory by design: the shuffle below spans the whole split (a uniform, seeded order
+    # each epoch needs every example at hand), and transforming once instead of every epoch
+    # keeps later epochs cheap. The marked pass is cached too, so the count below fills it
+    # and the splits read memory, not the records again; the cost curve in
+    # benchmarks/RESULTS.md measures what this holds at 100x the data.
+    marked = (records.batch(1024)
+              .map(_plain(lambda batch: (features_of(batch), in_validation(batch))))
+              .unbatch().cache())
+    sizes = split_sizes(marked)
 
     @_plain
     def to_xy(features: dict[str, tf.Tensor]) -> tuple[Any, Any]:
         return hooks.model_inputs(features), hooks.model_label(features)
 
+    @_plain
+    def features(example: Any, _: tf.Tensor) -> Any:
+        return example
+
     batch_size = params["batch_size"]
-    train = parsed(_plain(lambda r: tf.logical_not(in_validation(r))))
+    train = (marked.filter(_plain(lambda _, held_out: tf.logical_not(held_out)))
+             .map(features).cache())  # epochs shuffle this, not a filter over every record
     train_ds = (train.shuffle(max(sizes["train"], 1), seed=params["seed"],
                               reshuffle_each_iteration=True)
                 .batch(batch_size).map(to_xy).prefetch(tf.data.AUTOTUNE))
     validation_ds = None
     if sizes["validation"]:
-        validation_ds = (parsed(_plain(in_validation))
+        validation_ds = (marked.filter(_plain(lambda _, held_out: held_out)).map(features)
                          .batch(batch_size).map(to_xy).cache()
                          .apply(_batches(sizes["validation"], batch_size)))
     return train_ds, validation_ds, sizes
+
+
+def split_sizes(marked: tf.data.Dataset) -> dict[str, int]:
+    """Train and validation counts of (features, in validation) elements; fills their cache."""
+    membership = [v.numpy() for v in marked.map(_plain(lambda _, held_out: held_out)).batch(8192)]
+    validation = int(sum(np.sum(m) for m in membership))
+    total = sum(len(m) for m in membership)
+    return {"train": total - validation, "validation": validation}
 
 
 def _transformed_features(hooks: Task, tft_output: Any, params: dict[str, Any],
@@ -94,14 +110,6 @@ def first_validation_position(positions: np.ndarray, fraction: float) -> int:
     if not count:
         return int(positions.max(initial=0)) + 1
     return int(np.sort(positions)[-count])
-
-
-def split_sizes(records: tf.data.Dataset,
-                in_validation: Callable[[tf.Tensor], tf.Tensor]) -> dict[str, int]:
-    """Train and validation record counts, from the rule applied to large batches."""
-    membership = _batched_values(records, in_validation)
-    validation = int(np.sum(membership))
-    return {"train": len(membership) - validation, "validation": validation}
 
 
 def _batched_values(records: tf.data.Dataset,

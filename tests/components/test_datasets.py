@@ -1,4 +1,4 @@
-"""Training datasets: validation by record hash or a task's order, sizes counted without a pass."""
+"""Training datasets: validation by record hash or a task's order; one transform pass, traced once."""
 from __future__ import annotations
 
 import os
@@ -100,3 +100,43 @@ def test_first_validation_position_counts_from_the_end():
     assert first_validation_position(positions, 0.4) == 7
     assert first_validation_position(positions, 0.0) == 10
     assert first_validation_position(np.zeros((0,), np.int64), 0.1) == 1
+
+
+class CountingTransformOutput(FakeTransformOutput):
+    """A transform graph that counts its traces and the records it transforms."""
+
+    def __init__(self) -> None:
+        self.traces = 0
+        self.transformed = 0
+
+    def transform_features_layer(self):
+        import tensorflow as tf
+
+        def count(batch):
+            self.transformed += int(batch.shape[0])
+            return batch
+
+        def layer(raw: dict) -> dict:
+            self.traces += 1
+            x = tf.py_function(count, [raw["x"]], tf.float32)
+            return {"x": tf.reshape(x, [-1]), "y": raw["y"], "t": raw["t"]}
+
+        return layer
+
+
+def test_raw_records_are_transformed_once_by_one_trace(tmp_path):
+    # Train applies the transform graph to ingest's records: one traced graph for both splits,
+    # and every record transformed once however many epochs read the splits.
+    root = write_split(str(tmp_path), 300, shards=2)
+    params = {"validation_fraction": 0.2, "batch_size": 16, "seed": 0}
+    raw_task = types.SimpleNamespace(**vars(TASK),
+                                     raw_feature_spec=lambda _: FakeTransformOutput()
+                                     .transformed_feature_spec())
+    graph = CountingTransformOutput()
+    train, validation, sizes = training_datasets(raw_task, graph, root, params, raw=True)
+    for _ in range(2):
+        train_x, validation_x = inputs(train), inputs(validation)
+    assert sorted(train_x + validation_x) == [float(i) for i in range(300)]
+    assert sizes == {"train": len(train_x), "validation": len(validation_x)}
+    assert graph.traces == 1
+    assert graph.transformed == 300
