@@ -30,8 +30,8 @@ CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.
 MLFLOW_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
                        "MLFLOW_DISABLE_TELEMETRY": "true"}
-# Seconds the child waits for the next event after opening the run before it warms up
-# registration; events already queued (a cached run) go first.
+# Seconds without a new event after which the child warms up registration; events already
+# queued (a cached run's records) go first.
 IDLE_BEFORE_WARMING = 0.3
 
 
@@ -46,16 +46,20 @@ def serve(requests: Connection, replies: Connection) -> None:
     except EOFError:  # the parent ended before it sent a run to record
         return
     try:
+        warmed = False
         for method, argument in iter(requests.recv, None):
             if method == "start":
                 tracker.start()
                 replies.send(("started", tracker.run_id))
-                if not requests.poll(IDLE_BEFORE_WARMING):  # a cached run's records wait
-                    warm_registration()
             elif method == "fail":
                 tracker.fail(argument)
             else:
                 getattr(tracker, method)(argument)
+            # At the first pause in the events, not only right after the start: the parent
+            # starts this process when the first component ends and sends its record at once.
+            if not warmed and method != "finish" and not requests.poll(IDLE_BEFORE_WARMING):
+                warm_registration()
+                warmed = True
         replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()

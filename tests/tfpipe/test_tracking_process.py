@@ -147,3 +147,49 @@ def test_params_and_metrics_share_log_batch_calls_within_mlflows_limits():
     assert all(len(p) <= 100 and len(p) + len(m) <= 1000 for p, m in chunks)
     assert sum(len(p) for p, _ in chunks) == 250 and sum(len(m) for _, m in chunks) == 2000
     assert len(chunks) == 3  # 100+900, 100+900, 50+200
+
+
+class RecordingTracker:
+    """What serve() drives, without MLflow: the calls it received."""
+
+    run_id = "run-1"
+    registered = None
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def record_component(self, event: str) -> None:
+        self.calls.append(event)
+
+    def finish(self, end: str) -> None:
+        self.calls.append("finish")
+
+
+def test_registration_is_warmed_at_the_first_pause_even_when_a_record_follows_the_start(
+        monkeypatch):
+    # The parent starts the child when the first component ends and sends that component's
+    # record at once: the warm-up must not depend on a pause right after the start.
+    import multiprocessing
+    import threading
+
+    from tfpipe import tracking_process
+
+    warmed = threading.Event()
+    monkeypatch.setattr(tracking_process, "warm_registration", warmed.set)
+    child_requests, parent_requests = multiprocessing.Pipe(duplex=False)
+    parent_replies, child_replies = multiprocessing.Pipe(duplex=False)
+    server = threading.Thread(target=tracking_process.serve,
+                              args=(child_requests, child_replies), daemon=True)
+    server.start()
+    parent_requests.send(RecordingTracker())
+    parent_requests.send(("start", None))
+    parent_requests.send(("record_component", "ingest"))
+    assert parent_replies.recv() == ("started", "run-1")
+    assert warmed.wait(timeout=60), "registration was never warmed"
+    parent_requests.send(("finish", "end"))
+    parent_requests.send(None)
+    assert parent_replies.recv()[0] == "done"
+    server.join(timeout=120)
