@@ -12,6 +12,7 @@ from tfpipe.errors import InputError
 from tfpipe.files import ensure_within, prepare_workdir
 from tfpipe.locking import lock_path, pipeline_lock
 from tfpipe.registry import load_task, task_info
+from tfpipe.run_tmp import run_tmp
 from tfpipe.tracking_check import StoreCheck
 from tfpipe.tracking_orchestrated import check_orchestrator_run_id
 
@@ -79,7 +80,7 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     # Nothing is written until here: the config is valid and every path lies where it should.
     store_check = StoreCheck(paths.tracking_uri) if tracking else None
     prepare_workdir(paths.workdir)
-    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet):
+    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet), run_tmp(paths.workdir):
         prepared = build_pipeline(task, data, config, paths)
         return _run_locked(prepared, beam_args, quiet, store_check, component, run_id,
                            started)
