@@ -15,6 +15,9 @@ from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
 
+# The libraries whose Python logging tfpipe keeps at WARNING (INFO with --verbose).
+LIBRARY_LOGGERS = ("mlflow", "alembic", "apache_beam", "absl", "tensorflow")
+
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line that points at --help."""
@@ -185,9 +188,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             native = divert_native_stderr(log_path(args.workdir))
         except OSError:
             pass  # an unusable --workdir: the run's own workdir check says why, in one line
+    handler = None if native is None else log_libraries_to(native.path, args.verbose)
     try:
-        if args.verbose and native is not None:
-            _log_libraries_to(native.path)
         result = _run_task(args, beam_args)
     except TfpipeError as error:
         if native is not None and not isinstance(error, InputError) \
@@ -196,6 +198,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
                   file=sys.stderr)
         raise
     finally:
+        if handler is not None:
+            _stop_logging_to(handler)
         if native is not None:
             native.restore()
             native.discard_if_empty()
@@ -275,17 +279,28 @@ def _ui(args: argparse.Namespace) -> int:
     return 0
 
 
-def _log_libraries_to(path: str) -> None:
-    """--verbose: Python logging of the libraries (INFO and up) into the run's log file."""
+def log_libraries_to(path: str, verbose: bool) -> Any:
+    """The libraries' Python logging into the run's log file, not the terminal: warnings (e.g.
+    Beam relaying its multi-processing workers' lines), or with --verbose INFO and up."""
     import logging
 
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    for name in ("mlflow", "alembic", "apache_beam", "absl", "tensorflow"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    if verbose:
+        root.setLevel(logging.INFO)
+        for name in LIBRARY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
+    return handler
+
+
+def _stop_logging_to(handler: Any) -> None:
+    """Detach and close a handler log_libraries_to added."""
+    import logging
+
+    logging.getLogger().removeHandler(handler)
+    handler.close()
 
 
 def write_summary(path: str, result: dict[str, Any]) -> None:
@@ -310,7 +325,7 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
     import logging
 
-    for name in ("mlflow", "alembic", "apache_beam", "absl", "tensorflow"):
+    for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfpipe.beam_args import is_local_direct, option_values
+
 
 @dataclass
 class RunContext:
@@ -37,7 +39,7 @@ class RunContext:
         from apache_beam.options.pipeline_options import PipelineOptions
 
         args = list(self.beam_args)
-        if not _runner_given(args):
+        if "runner" not in option_values(args):
             args += ["--runner=DirectRunner"]
         if not any(a.startswith("--temp_location") for a in args):
             args += [f"--temp_location={self.scratch_dir('beam-temp')}"]
@@ -48,7 +50,7 @@ class RunContext:
         import apache_beam as beam
 
         options = self.beam_options()
-        runner = None if _runner_given(self.beam_args) else direct_batch_runner(options)
+        runner = direct_batch_runner(options) if is_local_direct(self.beam_args) else None
         self.log(f"Beam runner: {runner_description(self.beam_args)}")
         return beam.Pipeline(runner=runner, options=options)
 
@@ -66,35 +68,18 @@ WHERE_OPTIONS = ("job_endpoint", "flink_master", "spark_master_url", "environmen
 
 def runner_description(args: list[str]) -> str:
     """The runner the pass-through args choose, with where it sends the job, in one line."""
-    if not _runner_given(args):
-        return "DirectRunner's batch engine in this process (default; nothing downloaded)"
-    values = _option_values(args)
+    if is_local_direct(args):
+        return "DirectRunner's batch engine in this process (nothing downloaded)"
+    values = option_values(args)
     where = [f"--{name}={values[name]}" for name in WHERE_OPTIONS if values.get(name)]
     return " ".join([values.get("runner") or "?", *where])
-
-
-def _option_values(args: list[str]) -> dict[str, str]:
-    """{name: value} of '--name=value' and '--name value' pass-through args."""
-    values: dict[str, str] = {}
-    for index, arg in enumerate(args):
-        if not arg.startswith("--"):
-            continue
-        name, equals, value = arg[2:].partition("=")
-        if not equals and index + 1 < len(args) and not args[index + 1].startswith("--"):
-            value = args[index + 1]
-        values[name] = value
-    return values
-
-
-def _runner_given(args: list[str]) -> bool:
-    """True when the pass-through args choose a runner."""
-    return any(a.startswith("--runner") for a in args)
 
 
 def direct_batch_runner(options: Any) -> Any:
     """The engine Beam's DirectRunner picks for batch pipelines, set up the same way."""
     # DirectRunner first tries Prism, downloading its binary from GitHub on every run (there
-    # is no internet here; benchmarks/RESULTS.md has the cost), then falls back to this.
+    # is no internet here; benchmarks/RESULTS.md has the cost), then falls back to this; a
+    # run with no --runner or --runner=DirectRunner gets this engine directly.
     from apache_beam.portability.api import beam_provision_api_pb2
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.runners.portability.portable_runner import JobServiceHandle

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfpipe import config as cfg
+from tfpipe.beam_args import BeamArgsCheck
 from tfpipe.data_fingerprint import data_files
 from tfpipe.errors import InputError
 from tfpipe.files import ensure_within, prepare_workdir
@@ -74,10 +75,16 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     started = time.perf_counter()
     if run_id is not None:
         check_orchestrator_run_id(run_id)
-    config = prepare_config(task, config_file, sets)
-    paths = cfg.run_paths(workdir, config)
-    name = check_paths(task, config, paths)
-    # Nothing is written until here: the config is valid and every path lies where it should.
+    beam_check = BeamArgsCheck(beam_args)  # its own process, while the config is read
+    try:
+        config = prepare_config(task, config_file, sets)
+        paths = cfg.run_paths(workdir, config)
+        name = check_paths(task, config, paths)
+        beam_check.result()
+    finally:
+        beam_check.cancel()
+    # Nothing is written until here: the config and the Beam options are valid, and every
+    # path lies where it should.
     store_check = StoreCheck(paths.tracking_uri) if tracking else None
     prepare_workdir(paths.workdir)
     with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet), run_tmp(paths.workdir):

@@ -51,11 +51,22 @@ def test_default_pipeline_runs_the_direct_runners_batch_engine_without_prism(tmp
     assert pipeline.options.get_all_options()["runner"] == "DirectRunner"
 
 
-def test_a_runner_passed_through_is_used_as_given(tmp_path):
-    from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
+@pytest.mark.parametrize("name", ["DirectRunner", "direct", "directrunner",
+                                  "apache_beam.runners.direct.direct_runner.DirectRunner"])
+def test_an_explicit_direct_runner_gets_the_batch_engine_too(tmp_path, capsys, name):
+    # Beam's DirectRunner would first try Prism and download its binary: a local run never does.
+    from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 
-    pipeline = context_for(["--runner=DirectRunner"], tmp_path).beam_pipeline()
-    assert isinstance(pipeline.runner, SwitchingDirectRunner)
+    pipeline = context_for([f"--runner={name}"], tmp_path).beam_pipeline()
+    assert isinstance(pipeline.runner, FnApiRunner)
+    assert "nothing downloaded" in capsys.readouterr().err
+
+
+def test_a_runner_passed_through_is_used_as_given(tmp_path):
+    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+
+    pipeline = context_for(["--runner=BundleBasedDirectRunner"], tmp_path).beam_pipeline()
+    assert isinstance(pipeline.runner, BundleBasedDirectRunner)
 
 
 def test_default_pipeline_runs(tmp_path):
