@@ -14,8 +14,10 @@ import sys
 from typing import Any
 
 from tfpipe.errors import InputError
+from tfpipe.reachable import connect_problem
 
 CHECK_COMMAND = "import sys; from tfpipe.beam_args import main; main(sys.argv[1:])"
+ENDPOINT_TIMEOUT_SECONDS = 10.0  # a job server on a cluster answers a TCP connect sooner
 CHECK_DEADLINE_SECONDS = 600  # a busy machine imports Beam slowly; never a short timeout
 # Names Beam's create_runner resolves to its DirectRunner, which in Beam 2.77 first tries
 # Prism and downloads its binary; tfpipe runs Beam's batch engine in-process for them.
@@ -72,10 +74,12 @@ def problems(args: list[str]) -> list[str]:
     found += [f"--{name} is not a Beam pipeline option" for name in unknown]
     if runner is None:
         return found
-    if type(runner).__name__ == "PortableRunner" and not options.view_as(
-            PortableOptions).job_endpoint:
+    endpoint = options.view_as(PortableOptions).job_endpoint
+    if type(runner).__name__ == "PortableRunner" and not endpoint:
         found.append("--runner=PortableRunner needs --job_endpoint=HOST:PORT of a running job "
                      "server (Flink's, Spark's, or Beam's local_job_service_main)")
+    elif endpoint:
+        found += _endpoint_problems(endpoint)
     if "Dataflow" in type(runner).__name__:
         return found + _dataflow_missing(options)
     from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
@@ -83,6 +87,19 @@ def problems(args: list[str]) -> list[str]:
     found += [error.strip().rstrip(".")
               for error in PipelineOptionsValidator(options, runner).validate()]
     return found
+
+
+def _endpoint_problems(endpoint: str) -> list[str]:
+    """Why nothing can take a job at --job_endpoint (Beam waits minutes, then says nothing)."""
+    if endpoint == "embed":  # Beam starts a job server in this process
+        return []
+    host, _, port = endpoint.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return [f"--job_endpoint={endpoint} is not HOST:PORT"]
+    cause = connect_problem(host.strip("[]"), int(port), ENDPOINT_TIMEOUT_SECONDS)
+    if cause:
+        return [f"--job_endpoint={endpoint}: {cause}; start the job server first"]
+    return []
 
 
 def _dataflow_missing(options: Any) -> list[str]:

@@ -17,6 +17,11 @@ class ComponentFailed(TfpipeError):
     """A component raised; carries the component name and the original error."""
 
     def __init__(self, component: str, error: BaseException) -> None:
-        super().__init__(f"component {component} failed: {error}")
+        super().__init__(f"component {component} failed: {describe(error)}")
         self.component = component
         self.error = error
+
+
+def describe(error: BaseException) -> str:
+    """The error's message, or its type's name when it has none (grpc's timeouts have none)."""
+    return str(error).strip() or f"{type(error).__module__}.{type(error).__qualname__}"

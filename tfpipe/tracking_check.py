@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import ssl
 import threading
 import urllib.error
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 from tfpipe.errors import TfpipeError
 from tfpipe.mlflow_store import sqlite_path
+from tfpipe.reachable import connect_problem
 
 CHECK_TIMEOUT = 10.0  # seconds; at most MLFLOW_HTTP_REQUEST_TIMEOUT when that is lower
 HINT = ("set MLFLOW_TRACKING_URI (or --set mlflow_tracking_uri=...) to a store that works, "
@@ -89,13 +89,10 @@ def _check_database(uri: str, scheme: str, timeout: float, hint: str) -> None:
     if not url.host:
         return  # a local socket: MLflow connects through the driver
     port = url.port or DEFAULT_PORTS[scheme]
-    try:
-        socket.create_connection((url.host, port), timeout=timeout).close()
-    except OSError as error:
-        cause = (f"no answer within {timeout:g} s" if isinstance(error, TimeoutError)
-                 else f"cannot connect ({error.strerror or error})")
+    cause = connect_problem(url.host, port, timeout)
+    if cause:
         raise TrackingUnavailable(f"MLflow tracking store {masked(uri)}: {url.host}:{port}: "
-                                  f"{cause}; {hint}") from None
+                                  f"{cause}; {hint}")
 
 
 def masked(uri: str) -> str:

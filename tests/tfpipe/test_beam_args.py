@@ -17,6 +17,29 @@ PORTABLE = ["--runner=PortableRunner", "--job_endpoint=localhost:8099",
             "--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
 
 
+@pytest.fixture
+def listening_port():
+    """A port something listens on, as a job server would."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on."""
+    import socket
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
 def test_option_values_and_strays_read_both_spellings():
     args = ["--runner", "FlinkRunner", "--flink_master=h:1", "--save_main_session", "oops"]
     assert option_values(args) == {"runner": "FlinkRunner", "flink_master": "h:1",
@@ -32,8 +55,37 @@ def test_which_args_run_beams_batch_engine_in_process(args, local):
     assert is_local_direct(args) is local
 
 
+def test_a_portable_job_server_that_listens_is_good(listening_port):
+    assert problems(["--runner=PortableRunner", f"--job_endpoint=127.0.0.1:{listening_port}",
+                     "--environment_type=EXTERNAL", "--environment_config=h:5"]) == []
+
+
+@pytest.mark.parametrize("endpoint, expected", [
+    ("127.0.0.1:{dead}", "--job_endpoint=127.0.0.1:{dead}: cannot connect ("),
+    ("localhost", "--job_endpoint=localhost is not HOST:PORT"),
+    ("localhost:99999", "--job_endpoint=localhost:99999 is not HOST:PORT")])
+def test_a_job_endpoint_where_nothing_listens_is_named_at_once(endpoint, expected):
+    # Beam waited minutes for a dead endpoint, then failed with an empty message.
+    port = dead_port()
+    found = problems(["--runner=PortableRunner",
+                      f"--job_endpoint={endpoint.format(dead=port)}"])
+    assert any(expected.format(dead=port) in problem for problem in found), found
+
+
+def test_an_error_without_a_message_is_named_by_its_type():
+    from tfpipe.errors import ComponentFailed
+
+    class FutureTimeoutError(Exception):
+        pass
+
+    assert str(ComponentFailed("ingest", FutureTimeoutError())).startswith(
+        "component ingest failed: ")
+    assert str(ComponentFailed("ingest", FutureTimeoutError())).endswith(
+        "FutureTimeoutError")
+
+
 @pytest.mark.parametrize("args", [
-    [], ["--direct_running_mode=multi_processing", "--direct_num_workers=2"], PORTABLE,
+    [], ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
     ["--runner=FlinkRunner", "--flink_master=localhost:8081", "--parallelism", "2"],
     ["--runner=SparkRunner", "--spark_master_url=spark://h:7077"],
     ["--runner=DataflowRunner", "--project=p", "--region=europe-west1",
