@@ -17,6 +17,8 @@ from tfpipe.errors import InputError
 from tfpipe.reachable import connect_problem
 
 CHECK_COMMAND = "import sys; from tfpipe.beam_args import main; main(sys.argv[1:])"
+# Options naming a server tfpipe's Beam submission talks to, checked for a listener.
+SERVER_OPTIONS = ("job_endpoint", "flink_master", "spark_master_url")
 ENDPOINT_TIMEOUT_SECONDS = 10.0  # a job server on a cluster answers a TCP connect sooner
 CHECK_DEADLINE_SECONDS = 600  # a busy machine imports Beam slowly; never a short timeout
 # Names Beam's create_runner resolves to its DirectRunner, which in Beam 2.77 first tries
@@ -78,8 +80,8 @@ def problems(args: list[str]) -> list[str]:
     if type(runner).__name__ == "PortableRunner" and not endpoint:
         found.append("--runner=PortableRunner needs --job_endpoint=HOST:PORT of a running job "
                      "server (Flink's, Spark's, or Beam's local_job_service_main)")
-    elif endpoint:
-        found += _endpoint_problems(endpoint)
+    for name in SERVER_OPTIONS:
+        found += _server_problems(name, str(known.get(name) or ""))
     if "Dataflow" in type(runner).__name__:
         return found + _dataflow_missing(options)
     from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
@@ -89,17 +91,17 @@ def problems(args: list[str]) -> list[str]:
     return found
 
 
-def _endpoint_problems(endpoint: str) -> list[str]:
-    """Why nothing can take a job at --job_endpoint (Beam waits minutes, then says nothing)."""
-    if endpoint == "embed":  # Beam starts a job server in this process
-        return []
-    host, _, port = endpoint.rpartition(":")
+def _server_problems(option: str, value: str) -> list[str]:
+    """Why nothing would answer at a server option's address (Beam waited minutes for a dead
+    --job_endpoint, then failed with no message); none for addresses Beam resolves itself."""
+    address = value.split("://", 1)[-1].rstrip("/")
+    if not address or address in ("embed", "local") or address.startswith(("[", "local[")):
+        return []  # Beam's own choices: an embedded job server, Flink's [auto], Spark's local
+    host, _, port = address.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        return [f"--job_endpoint={endpoint} is not HOST:PORT"]
+        return [f"--{option}={value} is not HOST:PORT"]
     cause = connect_problem(host.strip("[]"), int(port), ENDPOINT_TIMEOUT_SECONDS)
-    if cause:
-        return [f"--job_endpoint={endpoint}: {cause}; start the job server first"]
-    return []
+    return [f"--{option}={value}: {cause}; start that server first"] if cause else []
 
 
 def _dataflow_missing(options: Any) -> list[str]:

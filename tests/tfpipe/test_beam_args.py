@@ -61,14 +61,16 @@ def test_a_portable_job_server_that_listens_is_good(listening_port):
 
 
 @pytest.mark.parametrize("endpoint, expected", [
-    ("127.0.0.1:{dead}", "--job_endpoint=127.0.0.1:{dead}: cannot connect ("),
-    ("localhost", "--job_endpoint=localhost is not HOST:PORT"),
-    ("localhost:99999", "--job_endpoint=localhost:99999 is not HOST:PORT")])
-def test_a_job_endpoint_where_nothing_listens_is_named_at_once(endpoint, expected):
-    # Beam waited minutes for a dead endpoint, then failed with an empty message.
+    ("--job_endpoint=127.0.0.1:{dead}", "--job_endpoint=127.0.0.1:{dead}: cannot connect ("),
+    ("--job_endpoint=localhost", "--job_endpoint=localhost is not HOST:PORT"),
+    ("--job_endpoint=localhost:99999", "--job_endpoint=localhost:99999 is not HOST:PORT"),
+    ("--flink_master=127.0.0.1:{dead}", "--flink_master=127.0.0.1:{dead}: cannot connect ("),
+    ("--spark_master_url=spark://127.0.0.1:{dead}",
+     "--spark_master_url=spark://127.0.0.1:{dead}: cannot connect (")])
+def test_a_server_where_nothing_listens_is_named_at_once(endpoint, expected):
+    # Beam waited minutes for a dead job endpoint, then failed with an empty message.
     port = dead_port()
-    found = problems(["--runner=PortableRunner",
-                      f"--job_endpoint={endpoint.format(dead=port)}"])
+    found = problems(["--runner=PortableRunner", endpoint.format(dead=port)])
     assert any(expected.format(dead=port) in problem for problem in found), found
 
 
@@ -86,8 +88,8 @@ def test_an_error_without_a_message_is_named_by_its_type():
 
 @pytest.mark.parametrize("args", [
     [], ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
-    ["--runner=FlinkRunner", "--flink_master=localhost:8081", "--parallelism", "2"],
-    ["--runner=SparkRunner", "--spark_master_url=spark://h:7077"],
+    ["--runner=FlinkRunner", "--flink_master=[auto]", "--parallelism", "2"],
+    ["--runner=SparkRunner", "--spark_master_url=local[4]"],
     ["--runner=DataflowRunner", "--project=p", "--region=europe-west1",
      "--temp_location=gs://b/tmp"]])
 def test_good_options_have_no_problems(args):
