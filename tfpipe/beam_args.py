@@ -156,9 +156,8 @@ class BeamArgsCheck:
     """The check started now in a child process; result() raises InputError for bad args."""
 
     def __init__(self, args: list[str]) -> None:
-        self.args = list(args)
-        self._process = None if not self.args else subprocess.Popen(
-            [sys.executable, "-c", CHECK_COMMAND, *self.args], stdout=subprocess.PIPE,
+        self._process = None if not args else subprocess.Popen(
+            [sys.executable, "-c", CHECK_COMMAND, *args], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
 
     def result(self) -> None:

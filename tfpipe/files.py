@@ -8,6 +8,8 @@ import shutil
 import uuid
 from typing import Any
 
+SCRATCH = "scratch"  # <workdir>/scratch: components' scratch folders and a run's temp files
+
 
 def write_if_changed(path: str, content: str) -> str:
     """Write text atomically (temp file + rename) unless the file already holds it."""

@@ -7,12 +7,12 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
-from tfpipe.files import remove_stale_staging, staging_name
+from tfpipe.files import SCRATCH, remove_stale_staging, staging_name
 
 # Under <workdir>/scratch, named like a staging folder so a killed run's is swept next time.
 # TensorFlow's autograph writes converted functions there, tf.Transform and Beam their
 # temporary folders; without it they went to the system's temporary folder and stayed.
-PARENT = "scratch"
+PARENT = SCRATCH
 PREFIX = ".run-tmp-"  # not artifacts' ".tmp-": the runner sweeps those in this process
 
 

@@ -84,7 +84,7 @@ class LocalRunner:
         os.makedirs(state.artifacts_root, exist_ok=True)
         imports_memo = os.path.join(state.artifacts_root, cache.IMPORTS_MEMO_NAME)
         cache.load_imports_memo(imports_memo)
-        art.remove_stale_staging(os.path.join(self.workdir, "scratch"))  # killed runs' scratch
+        art.remove_stale_staging(os.path.join(self.workdir, files.SCRATCH))  # killed runs' scratch
         started = time.perf_counter()
         nodes = pipeline.ordered()
         if only is not None:
@@ -155,7 +155,7 @@ class LocalRunner:
         reason = cache.explain_change(previous[-1].fingerprint if previous else None,
                                       fingerprint)
         staging = art.new_staging_dir(final_dir)
-        scratch = os.path.join(self.workdir, "scratch", os.path.basename(staging))
+        scratch = os.path.join(self.workdir, files.SCRATCH, os.path.basename(staging))
         pause_point(f"component:{node.name}")
         try:
             report = self._execute(state, node, params, staging, scratch, key)

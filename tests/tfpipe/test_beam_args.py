@@ -78,7 +78,7 @@ def test_an_error_without_a_message_is_named_by_its_type():
     from tfpipe.errors import ComponentFailed
 
     class FutureTimeoutError(Exception):
-        pass
+        """Like grpc's: raised without a message."""
 
     assert str(ComponentFailed("ingest", FutureTimeoutError())).startswith(
         "component ingest failed: ")
