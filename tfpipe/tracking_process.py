@@ -21,6 +21,7 @@ from tfpipe.config import RunPaths
 from tfpipe.errors import TfpipeError
 from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 from tfpipe.tracking_check import masked
+from tfpipe.warm_start import collector_paused
 
 
 CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])"
@@ -49,7 +50,8 @@ def serve(requests: Connection, replies: Connection) -> None:
         warmed = False
         for method, argument in iter(requests.recv, None):
             if method == "start":
-                tracker.start()
+                with collector_paused():  # MLflow's import: about a fifth faster so
+                    tracker.start()
                 replies.send(("started", tracker.run_id))
             elif method == "fail":
                 tracker.fail(argument)

@@ -11,6 +11,7 @@ The imports run with the cyclic garbage collector paused, and their objects are 
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import os
@@ -19,7 +20,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
@@ -46,7 +47,6 @@ def run_while_importing(call: Callable[[], Result], modules: tuple[str, ...]) ->
     os.close(write_end)
     try:
         import_all(modules)
-        gc.freeze()  # garbage the imports left (a few thousand objects) is kept, not scanned
         with os.fdopen(read_end, "rb") as incoming:
             payload = incoming.read()
         _, status = os.waitpid(pid, 0)
@@ -64,16 +64,29 @@ def run_while_importing(call: Callable[[], Result], modules: tuple[str, ...]) ->
 
 def import_all(modules: tuple[str, ...]) -> None:
     """Import each module with the collector paused; a failing one is left for its component."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         for name in modules:
             try:
                 importlib.import_module(name)
             except ImportError:
                 continue
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside; what was made inside is then frozen (never scanned).
+
+    For imports: they make many objects that live as long as the process and little garbage.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        if paused:
+        # Frozen before the collector is back on: the first allocation after gc.enable()
+        # would otherwise scan everything made inside (0.13 s after MLflow's import).
+        gc.freeze()
+        if enabled:
             gc.enable()
 
 

@@ -120,7 +120,37 @@ def test_a_failing_import_leaves_the_collector_on(tmp_path):
             import_all(("broken_module_for_test",))
     finally:
         sys.path.remove(str(tmp_path))
+        gc.unfreeze()  # give this test process's objects back to the collector
     assert gc.isenabled()
+
+
+def test_objects_made_while_paused_are_frozen_before_the_collector_resumes(tmp_path):
+    done = run_script(tmp_path, """
+        import gc
+        from tfpipe.warm_start import collector_paused
+        collections = []
+        gc.callbacks.append(lambda phase, info: collections.append(info["generation"])
+                            if phase == "start" else None)
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            kept = [[index] for index in range(50_000)]
+            disabled = not gc.isenabled()
+        after = [[index] for index in range(100)]  # would trigger the collector's catch-up
+        print(disabled, gc.isenabled(), gc.get_freeze_count() - frozen >= 50_000, collections)
+    """)
+    assert done.stdout.split() == ["True", "True", "True", "[]"], done.stderr
+
+
+def test_the_collector_stays_off_after_a_pause_when_it_was_off(tmp_path):
+    done = run_script(tmp_path, """
+        import gc
+        from tfpipe.warm_start import collector_paused
+        gc.disable()
+        with collector_paused():
+            pass
+        print(gc.isenabled())
+    """)
+    assert done.stdout.split() == ["False"], done.stderr
 
 
 def test_without_modules_to_warm_or_already_loaded_the_call_runs_here():
