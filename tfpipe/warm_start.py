@@ -84,7 +84,7 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         # Frozen before the collector is back on: the first allocation after gc.enable()
-        # would otherwise scan everything made inside (0.13 s after MLflow's import).
+        # would otherwise scan everything made inside (benchmarks/RESULTS.md, cached re-run).
         gc.freeze()
         if enabled:
             gc.enable()
