@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import traceback
 from typing import Any, NoReturn
 
@@ -288,6 +289,9 @@ def log_libraries_to(path: str, verbose: bool) -> Any:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
+    # A library thread's uncaught error (Beam's job-state reader when its job service goes
+    # away) goes to the log too; the run reports the failure itself in one line.
+    threading.excepthook = _log_thread_error
     if verbose:
         root.setLevel(logging.INFO)
         for name in LIBRARY_LOGGERS:
@@ -301,6 +305,16 @@ def _stop_logging_to(handler: Any) -> None:
 
     logging.getLogger().removeHandler(handler)
     handler.close()
+    threading.excepthook = threading.__excepthook__
+
+
+def _log_thread_error(args: Any) -> None:
+    """threading.excepthook: the thread's traceback into the run's log, not the terminal."""
+    import logging
+
+    logging.getLogger("tfpipe.threads").error(
+        "uncaught error in thread %s", getattr(args.thread, "name", "?"),
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
 
 def write_summary(path: str, result: dict[str, Any]) -> None:

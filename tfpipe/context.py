@@ -47,12 +47,13 @@ class RunContext:
 
     def beam_pipeline(self) -> Any:
         """A Beam pipeline to use as a context manager; runs on exit."""
-        import apache_beam as beam
+        from tfpipe.beam_job import ReportingPipeline
 
         options = self.beam_options()
         runner = direct_batch_runner(options) if is_local_direct(self.beam_args) else None
-        self.log(f"Beam runner: {runner_description(self.beam_args)}")
-        return beam.Pipeline(runner=runner, options=options)
+        where = runner_description(self.beam_args)
+        self.log(f"Beam runner: {where}")
+        return ReportingPipeline(self.component, where, runner=runner, options=options)
 
     def scratch_dir(self, name: str) -> str:
         """A scratch folder that is discarded with the component's staging folder."""

@@ -21,7 +21,24 @@ class ComponentFailed(TfpipeError):
         self.component = component
         self.error = error
 
+    def __reduce__(self) -> tuple[type, tuple[str, BaseException]]:
+        """Pickled with its parts, so it crosses from a forked component process intact."""
+        return (type(self), (self.component, self.error))
+
 
 def describe(error: BaseException) -> str:
     """The error's message, or its type's name when it has none (grpc's timeouts have none)."""
-    return str(error).strip() or f"{type(error).__module__}.{type(error).__qualname__}"
+    return (rpc_status(error) or str(error).strip()
+            or f"{type(error).__module__}.{type(error).__qualname__}")
+
+
+def rpc_status(error: BaseException) -> str | None:
+    """'gRPC CODE: details' in one line for a gRPC error (its own text spans lines), else None."""
+    code, details = getattr(error, "code", None), getattr(error, "details", None)
+    if not (callable(code) and callable(details)):
+        return None
+    try:
+        status, text = code(), details()
+    except Exception:  # noqa: BLE001 - not a gRPC status after all: described as usual
+        return None
+    return f"gRPC {getattr(status, 'name', status)}: {' '.join(str(text or '').split())}"

@@ -149,3 +149,28 @@ def test_multi_processing_matches_the_direct_runner(tmp_path):
              ["--direct_running_mode=multi_processing", "--direct_num_workers=2"], quiet=True)
     _assert_same_data_artifacts(str(tmp_path / "direct"), str(tmp_path / "multi"),
                                 "forecasting")
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_worker_pool_that_is_not_there_fails_in_one_line_naming_the_runner(portable_args,
+                                                                             tmp_path):
+    from tfpipe.errors import ComponentFailed
+
+    args = [a for a in portable_args if not a.startswith("--environment_config")]
+    args.append(f"--environment_config=127.0.0.1:{_closed_port()}")
+    with pytest.raises(ComponentFailed) as failure:
+        run_task("forecasting", None, None, QUICK["forecasting"], str(tmp_path), args,
+                 quiet=True)
+    message = str(failure.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith("component ingest failed: the Beam job on PortableRunner "
+                              f"{args[1]} --environment_type=EXTERNAL lost its job service or "
+                              "a worker (gRPC UNAVAILABLE")

@@ -107,3 +107,20 @@ def test_console_script_keeps_output_and_exit_code_with_its_fast_exit(
     failed = subprocess.run([tfpipe_binary(), "run", "weather", "--workdir", str(workdir)],
                             capture_output=True, text=True, timeout=60, check=False)
     assert failed.returncode == 2 and "unknown task 'weather'" in failed.stderr
+
+
+def test_a_library_threads_uncaught_error_goes_to_the_run_log(tmp_path, capsys):
+    import threading
+
+    log = tmp_path / "run.log"
+    handler = cli.log_libraries_to(str(log), verbose=False)
+    try:
+        thread = threading.Thread(target=lambda: 1 / 0, name="job-state-reader")
+        thread.start()
+        thread.join()
+    finally:
+        cli._stop_logging_to(handler)
+    text = log.read_text()
+    assert "uncaught error in thread job-state-reader" in text and "ZeroDivisionError" in text
+    assert "ZeroDivisionError" not in capsys.readouterr().err
+    assert threading.excepthook is threading.__excepthook__
