@@ -126,14 +126,12 @@ def compare(runs: common.PipelineRuns, args: argparse.Namespace) -> dict:
 
 def _sequence_length(transform_dir: str) -> int:
     """The sequence length the transform fitted, read back from the transform graph."""
-    import tensorflow as tf
     import tensorflow_transform as tft
 
-    output = tft.TFTransformOutput(os.path.join(transform_dir, "transform_graph"))
-    raw = {"text": tf.constant(["a"]), "label": tf.constant(["0"]),
-           "label_index": tf.constant([0], tf.int64)}
-    transformed = output.transform_raw_features(raw)
-    return int(tf.reshape(transformed["sequence_length"], [-1])[0].numpy())
+    from tfpipe.pipelines.text.lengths import graph_sequence_length
+
+    return graph_sequence_length(
+        tft.TFTransformOutput(os.path.join(transform_dir, "transform_graph")))
 
 
 if __name__ == "__main__":

@@ -45,10 +45,11 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
     schema = schema_utils.schema_from_feature_spec(hooks.raw_feature_spec(params))
     preprocessing_fn = hooks.preprocessing_fn(params)
     materialize = bool(params.get("materialize", True))
+    graph_mode = bool(params.get("force_tf_compat_v1", False))
     context.log("fitting on the train split" + (" and transforming it" if materialize else ""))
     with context.progress("fitting on train", train_count(statistics)) as bar, \
             context.beam_pipeline() as root, tft_beam.Context(
-                temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=False):
+                temp_dir=context.scratch_dir("tft"), force_tf_compat_v1=graph_mode):
         reader = tfxio.TFExampleRecord(
             file_pattern=tfrecords.split_files(examples.uri, TRANSFORMED_SPLIT), schema=schema)
         source = (root | "ReadTrain" >> reader.BeamSource()
@@ -70,7 +71,7 @@ def transform(context: RunContext, task: Parameter[str], params: Parameter[dict]
         json.dump({"materialized": materialize}, handle)
     facts, files = review_facts(hooks, params, transform_graph)
     return Report(summary={"splits": [TRANSFORMED_SPLIT] if materialize else [],
-                           "materialized": materialize},
+                           "materialized": materialize, "force_tf_compat_v1": graph_mode},
                   metrics=facts, files=files)
 
 

@@ -48,7 +48,9 @@ class RunContext:
     def beam_pipeline(self) -> Any:
         """A Beam pipeline to use as a context manager; runs on exit."""
         from tfpipe.beam_job import ReportingPipeline
+        from tfpipe.beam_memo import memoize_beam_lookups
 
+        memoize_beam_lookups()
         options = self.beam_options()
         runner = direct_batch_runner(options) if is_local_direct(self.beam_args) else None
         where = runner_description(self.beam_args)

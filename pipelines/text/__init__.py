@@ -20,7 +20,8 @@ _MODEL = ("model", "long_text_tokens", "embedding_dim", "units", "dense_units", 
           "pretrained_embeddings", "trainable_embeddings")
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "ingest": _READER + ("eval_fraction", "split_seed"),
-    "transform": _CLEANING + _VOCAB + ("label_values", "materialize", "long_text_tokens"),
+    "transform": _CLEANING + _VOCAB + ("label_values", "materialize", "long_text_tokens",
+                                       "force_tf_compat_v1"),
     "train": _MODEL + ("oov_buckets", "patience", "validation_fraction", "label_values"),
     "evaluate": ("label_values", "margin", "min_accuracy", "champion_relative_tolerance",
                  "champion_absolute_tolerance", "force_bless"),

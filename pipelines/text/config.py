@@ -92,6 +92,16 @@ class CleaningConfig:
 
 
 @dataclass(frozen=True)
+class AnalysisConfig:
+    """How tf.Transform runs the preprocessing_fn while it fits."""
+
+    # true: as one TF1-style graph, built once; false: as tf.functions, which tf.Transform
+    # traces again for each phase and for the saved graph. Text ops behave the same either
+    # way (benchmarks/RESULTS.md has the time saved).
+    force_tf_compat_v1: bool = True
+
+
+@dataclass(frozen=True)
 class VocabConfig:
     """Vocabulary and sequence shaping done inside the transform graph.
 
@@ -143,7 +153,7 @@ class ModelConfig(TrainingConfig):
 
 @dataclass(frozen=True)
 class TextSettings(Settings, ReaderConfig, SplitConfig, CleaningConfig, VocabConfig,
-                   ModelConfig):
+                   ModelConfig, AnalysisConfig):
     """Every key of the text classification task."""
 
     min_accuracy: float = key(0.0, at_least=0.0, at_most=1.0)

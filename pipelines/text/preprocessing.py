@@ -74,7 +74,11 @@ def names_asset(name: str, values: tuple[str, ...]) -> None:
     import tensorflow_transform as tft
 
     path = _names_file(name, values)
-    tft.make_and_track_object(lambda: tf.saved_model.Asset(path))
+    if tf.inside_function():
+        tft.make_and_track_object(lambda: tf.saved_model.Asset(path))
+    else:  # tf.Transform's TF1 graph mode (force_tf_compat_v1) collects asset paths instead
+        tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS,
+                                       tf.constant(path))
     tft.annotate_asset(name, name)
 
 

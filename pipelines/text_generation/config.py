@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tfpipe.errors import InputError
-from tfpipe.pipelines.text.config import (CleaningConfig, CorpusConfig, SplitConfig,
-                                          TrainingConfig, VocabConfig)
+from tfpipe.pipelines.text.config import (AnalysisConfig, CleaningConfig, CorpusConfig,
+                                          SplitConfig, TrainingConfig, VocabConfig)
 from tfpipe.settings import Settings, key
 
 
 @dataclass(frozen=True)
 class GenerationSettings(Settings, CorpusConfig, SplitConfig, CleaningConfig, VocabConfig,
-                         TrainingConfig):
+                         TrainingConfig, AnalysisConfig):
     """Every key of the text-generation task.
 
     Generation wants every word of short lines: the longest line, a large vocabulary (words

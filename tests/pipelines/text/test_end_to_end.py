@@ -74,6 +74,7 @@ def test_train_reads_every_ingested_train_example_through_the_transform_graph(re
     transformed = os.path.join(only_record(result, "transform"), "transformed_examples")
     with open(os.path.join(transformed, "materialized.json"), encoding="utf-8") as handle:
         assert json.load(handle) == {"materialized": False}  # text's default
+    assert report("transform")["summary"]["force_tf_compat_v1"] is True  # text's default
     with pytest.raises(FileNotFoundError):  # no transformed copy written
         tfrecords.split_files(transformed, "train")
     trained = report("train")["params"]

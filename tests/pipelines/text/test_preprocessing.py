@@ -9,7 +9,7 @@ from tfpipe.pipelines.text.preprocessing import (frequency_threshold, label_name
                                                  make_preprocessing_fn)
 
 
-def analyze(rows, vocab, tmp_path, label_values=None):
+def analyze(rows, vocab, tmp_path, label_values=None, graph_mode=False):
     """Fit the preprocessing_fn on rows; return (transformed rows, TFTransformOutput)."""
     import tensorflow_transform as tft
     import tensorflow_transform.beam as tft_beam
@@ -20,7 +20,7 @@ def analyze(rows, vocab, tmp_path, label_values=None):
     metadata = dataset_metadata.DatasetMetadata(
         schema_utils.schema_from_feature_spec(raw_feature_spec("text")))
     fn = make_preprocessing_fn(CleaningConfig(), vocab, (), label_values)
-    with tft_beam.Context(temp_dir=str(tmp_path / "tft"), force_tf_compat_v1=False):
+    with tft_beam.Context(temp_dir=str(tmp_path / "tft"), force_tf_compat_v1=graph_mode):
         (data, _), transform_fn = ((rows, metadata)
                                    | tft_beam.AnalyzeAndTransformDataset(fn))
         _ = transform_fn | tft_beam.WriteTransformFn(str(tmp_path / "graph"))
@@ -148,3 +148,27 @@ def test_labels_that_cannot_be_one_line_each_fall_back_to_the_analyzer(monkeypat
     monkeypatch.setattr(tft, "vocabulary", lambda labels, **kw: seen.update(kw))
     label_names(tf.constant(["a"]), ("a", "b\nc"))
     assert seen["reserved_tokens"] == ("a", "b\nc")
+
+
+@pytest.mark.parametrize("label_values", [None, ("1", "0")])
+def test_tf1_graph_mode_fits_and_serves_what_tf_functions_do(tmp_path, label_values):
+    import tensorflow as tf
+
+    texts = ["good good film", "bad film here now", "good"] * 4 + ["an unseen long line"]
+    rows = rows_of(texts, ["1", "0", "1"] * 4 + ["0"])
+    vocab = VocabConfig(vocab_size=3, oov_buckets=2)
+    fitted = {mode: analyze(rows, vocab, tmp_path / str(mode), label_values, graph_mode=mode)
+              for mode in (False, True)}
+    as_lists = {mode: sorted((row["sequence_length"], list(row["token_ids"]), row["label"])
+                             for row in data) for mode, (data, _) in fitted.items()}
+    assert as_lists[True] == as_lists[False]
+    raw = {"text": tf.constant(["GOOD film!", "zebra good quokka yak"])}
+    served = {}
+    for mode, (_, output) in fitted.items():
+        assert output.vocabulary_by_name(VOCAB_NAME) == fitted[False][1].vocabulary_by_name(
+            VOCAB_NAME)
+        assert output.vocabulary_by_name(LABEL_VOCAB) == fitted[False][1].vocabulary_by_name(
+            LABEL_VOCAB)
+        layer = output.transform_features_layer()
+        served[mode] = tf.sparse.to_dense(layer(raw)["token_ids"]).numpy().tolist()
+    assert served[True] == served[False] and served[True][0][:2] == [1, 2]
