@@ -84,7 +84,13 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
     if os.path.isfile(path):
         return [path]
     if glob.has_magic(path) and not os.path.exists(path):
-        matched = sorted(p for p in glob.glob(path) if os.path.isfile(p))
+        found = sorted(glob.glob(path))
+        matched = [p for p in found if os.path.isfile(p)]
+        if not matched and found:
+            raise FileNotFoundError(
+                f"{path!r} matches only folders ({', '.join(found[:3])}"
+                f"{', ...' if len(found) > 3 else ''}); give one folder, or a glob of files "
+                f"such as {os.path.join(path, '*.txt')!r}")
         if not matched:
             raise FileNotFoundError(f"no input files match {path!r}")
         return matched

@@ -82,3 +82,18 @@ def test_estimated_rows_are_the_rows_a_file_yields(fixture, values, request):
     path = request.getfixturevalue(fixture)
     cfg = ReaderConfig(**values)
     assert estimated_rows(path, cfg) == len(list(read_labelled_file(path, cfg)))
+
+
+def test_a_glob_matching_only_folders_says_so_and_what_to_give(tmp_path):
+    from tfpipe.pipelines.text.readers import list_input_files
+
+    for name in ("part-1", "part-2"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "part-1" / "a.txt").write_text("good\t1\n")
+    pattern = str(tmp_path / "part-*")
+    with pytest.raises(FileNotFoundError, match="matches only folders") as error:
+        list_input_files(pattern, None, "tsv")
+    assert str(tmp_path / "part-1") in str(error.value)
+    assert repr(str(tmp_path / "part-*" / "*.txt")) in str(error.value)
+    with pytest.raises(FileNotFoundError, match="no input files match"):
+        list_input_files(str(tmp_path / "none-*"), None, "tsv")
