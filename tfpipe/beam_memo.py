@@ -14,7 +14,7 @@ from typing import Any, Callable
 # (one per transform applied and per type check). Both answers depend only on their inputs;
 # benchmarks/RESULTS.md has what remembering them saved in tf.Transform's analysis.
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards the install
 _originals: dict[str, Any] = {}
 
 
@@ -41,8 +41,7 @@ class SignatureMemo:
         if known is not None and same_parts(known[0], state):
             return known[1]
         signature = self.compute(func)
-        with _lock:
-            memo[function] = (state, signature)
+        memo[function] = (state, signature)  # a race only computes one signature twice
         return signature
 
 
@@ -55,7 +54,7 @@ def function_state(function: types.FunctionType) -> tuple:
 
 def same_parts(known: tuple, now: tuple) -> bool:
     """True when every part is the very object it was."""
-    return len(known) == len(now) and all(a is b for a, b in zip(known, now))
+    return all(a is b for a, b in zip(known, now))
 
 
 class ViewMemo:
@@ -73,8 +72,7 @@ class ViewMemo:
         if known is not None and known[0] == flags and known[1] is options._all_options:
             return known[2]
         view = self.make_view(options, cls)
-        with _lock:
-            self.views.setdefault(options, {})[cls] = (flags, options._all_options, view)
+        self.views.setdefault(options, {})[cls] = (flags, options._all_options, view)
         return view
 
 
