@@ -19,6 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # not the user's ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tfpipe-test-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
+# Runs' tracking processes exit with them (hundreds of test workdirs would otherwise each keep
+# one waiting); tests/tfpipe/test_tracking_server.py turns the wait on where it checks it.
+os.environ.setdefault("TFPIPE_TRACKING_KEEPALIVE_SECONDS", "0")
 
 SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared",
                                            "data"))

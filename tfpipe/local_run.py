@@ -16,6 +16,7 @@ from tfpipe.registry import load_task, task_info
 from tfpipe.run_tmp import run_tmp
 from tfpipe.tracking_check import StoreCheck
 from tfpipe.tracking_orchestrated import check_orchestrator_run_id
+from tfpipe.tracking_server import keepalive_seconds
 
 
 def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:
@@ -80,6 +81,7 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
         config = prepare_config(task, config_file, sets)
         paths = cfg.run_paths(workdir, config)
         name = check_paths(task, config, paths)
+        keepalive_seconds(config["tracking_keepalive_seconds"])  # a bad environment value
         beam_check.result()
     finally:
         beam_check.cancel()
@@ -113,9 +115,12 @@ def _run_locked(prepared: Prepared, beam_args: list[str], quiet: bool,
         experiment = config["experiment_name"] or pipeline.name
         tracked = logged_config(load_task(prepared.task).filled_defaults(config), paths,
                                 experiment)
+        # An orchestrator's task runs once in its own process (or pod): nothing to wait for.
+        keepalive = 0 if run_id else keepalive_seconds(config["tracking_keepalive_seconds"])
         tracker = BackgroundTracker(paths, experiment, prepared.task, tracked, prepared.data,
                                     tracker=orchestrated_tracker(prepared, experiment, tracked,
-                                                                 component, run_id))
+                                                                 component, run_id),
+                                    keepalive=keepalive)
         run_hooks = [TrackingHook(tracker)]
     state = LocalRunner(paths.workdir, beam_args, hooks=run_hooks, quiet=quiet,
                         warm_imports=WARM_IMPORTS).run(pipeline, only=component)

@@ -53,6 +53,9 @@ class Settings:
     serving_dir: str | None = None                      # default: <workdir>/serving
     mlflow_tracking_uri: str | None = None              # default: env, else sqlite in workdir
     experiment_name: str | None = key(None, name=True)  # default: the pipeline name
+    # Seconds the tracking process waits for the workdir's next run (0: it exits with the
+    # run); default: $TFPIPE_TRACKING_KEEPALIVE_SECONDS, else 300.
+    tracking_keepalive_seconds: int | None = key(None, at_least=0, at_most=86_400)
     force_bless: str = ""            # a reason; blesses regardless of thresholds, and is tagged
     # How much worse than the champion the candidate may be (negative: it must be better).
     champion_relative_tolerance: float = key(0.0, above=-1.0)

@@ -6,6 +6,8 @@ it checks, without waiting, whether the child has failed; before a publishing co
 fails never publishes. At the end it waits for every record, so the run id and registered
 model in the summary are final. The child is a fresh interpreter running `main`, not a
 multiprocessing spawn, so a caller's script without a `__main__` guard is never re-imported.
+A run first looks for a tracking process left waiting in its workdir by an earlier run
+(tfpipe/tracking_server.py) and starts a child only when there is none.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from tfpipe.config import RunPaths
 from tfpipe.errors import TfpipeError
 from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 from tfpipe.tracking_check import masked
+from tfpipe.tracking_server import SessionOptions, claim_server, code_fingerprint, stay_ready
 from tfpipe.warm_start import collector_paused
 
 
@@ -40,12 +43,15 @@ class TrackingFailed(TfpipeError):
     """MLflow could not record the run; names the tracking URI and MLflow's error."""
 
 
-def serve(requests: Connection, replies: Connection) -> None:
-    """Child loop: take the tracker, apply each (method, argument) to it; report the outcome."""
+def serve(requests: Connection, replies: Connection) -> bool:
+    """Child loop: take the tracker, apply each (method, argument) to it; report the outcome.
+
+    True when every record was written and the parent told so.
+    """
     try:
         tracker: MlflowTracker = requests.recv()
     except EOFError:  # the parent ended before it sent a run to record
-        return
+        return False
     try:
         warmed = False
         for method, argument in iter(requests.recv, None):
@@ -63,10 +69,12 @@ def serve(requests: Connection, replies: Connection) -> None:
                 warm_registration()
                 warmed = True
         replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
+        return True
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         with contextlib.suppress(OSError):  # a parent that is gone cannot be told
             replies.send(("error", detail))
+        return False
     finally:
         replies.close()
 
@@ -80,7 +88,8 @@ def warm_registration() -> None:
         import mlflow.pyfunc  # noqa: F401
         from mlflow.utils import requirements_utils
 
-        requirements_utils._init_packages_to_modules_map()
+        if requirements_utils._MODULES_TO_PACKAGES is None:  # once per process
+            requirements_utils._init_packages_to_modules_map()
 
 
 class BackgroundTracker:
@@ -88,8 +97,11 @@ class BackgroundTracker:
 
     def __init__(self, paths: RunPaths, experiment_name: str, task: str,
                  config: dict[str, Any], data: str,
-                 tracker: MlflowTracker | None = None) -> None:
+                 tracker: MlflowTracker | None = None, keepalive: float = 0) -> None:
         self.tracking_uri = paths.tracking_uri
+        self.workdir = paths.workdir
+        # Seconds the tracking process stays ready for the workdir's next run; 0: none.
+        self.keepalive = keepalive
         self.run_id = ""
         self.registered: dict[str, Any] | None = None
         # `tracker` replaces the default one (e.g. an orchestrated component's).
@@ -99,19 +111,31 @@ class BackgroundTracker:
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        """Start the child and ask it to open the parent run; does not wait."""
+        """Reach a waiting tracking process, else start a child; ask it to open the parent run."""
+        environ = {**MLFLOW_ENV_DEFAULTS, **os.environ}
+        # With a keepalive of 0 a waiting process is used all the same, and exits after.
+        fingerprint = code_fingerprint()
+        session = claim_server(self.workdir, fingerprint)
+        if session is None:
+            self._start_child(environ)
+        else:
+            self._requests = self._replies = session
+        self._send(SessionOptions(workdir=self.workdir, keepalive=self.keepalive,
+                                  fingerprint=fingerprint, environ=environ, cwd=os.getcwd()))
+        self._send(self._tracker)
+        self._send(("start", None))
+
+    def _start_child(self, environ: dict[str, str]) -> None:
+        """A fresh interpreter serving this run over two pipes."""
         child_reads, parent_writes = os.pipe()
         parent_reads, child_writes = os.pipe()
         self._process = subprocess.Popen(
             [sys.executable, "-c", CHILD_COMMAND, str(child_reads), str(child_writes)],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL,
-            env={**MLFLOW_ENV_DEFAULTS, **os.environ})
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, env=environ)
         os.close(child_reads)
         os.close(child_writes)
         self._requests = Connection(parent_writes, readable=False)
         self._replies = Connection(parent_reads, writable=False)
-        self._send(self._tracker)
-        self._send(("start", None))
 
     def confirm(self, wait: bool) -> None:
         """Raise TrackingFailed if the child has failed; with `wait`, until the run is open."""
@@ -153,8 +177,8 @@ class BackgroundTracker:
             self._fail_with(value)
         self.run_id, self.registered = value["run_id"], value["registered"]
         self._disconnect()
-        assert self._process is not None, "start() first"
-        self._process.wait()
+        if self._process is not None:  # a waiting tracking process serves the next run
+            self._process.wait()
 
     def _send(self, message: Any) -> None:
         assert self._requests is not None, "start() first"
@@ -172,7 +196,8 @@ class BackgroundTracker:
             return ("error", self._exited())
 
     def _exited(self) -> str:
-        assert self._process is not None, "start() first"
+        if self._process is None:
+            return "the waiting tracking process closed the connection"
         try:
             code = self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -192,7 +217,15 @@ class BackgroundTracker:
 
 def main(argv: list[str]) -> None:
     """Child entry point: serve over the two inherited pipe descriptors, then exit at once."""
-    serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
+    requests = Connection(int(argv[0]), writable=False)
+    try:
+        options: SessionOptions = requests.recv()
+    except EOFError:  # the parent ended before it started a run
+        os._exit(0)
+    clean = serve(requests, Connection(int(argv[1]), readable=False))
+    requests.close()
     sys.stderr.flush()
+    if clean:
+        stay_ready(options, serve)  # returns in this process; a forked copy may stay
     os._exit(0)  # every record is committed; tearing MLflow's modules down is slow
 

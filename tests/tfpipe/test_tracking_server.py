@@ -1,0 +1,184 @@
+"""The tracking process left waiting for a workdir's next run: reuse, refusal, expiry, output."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from tfpipe import tracking_process
+from tfpipe.config import run_paths
+from tfpipe.errors import InputError
+from tfpipe.run_sweep import process_started
+from tfpipe.tracking import ComponentEvent, RunEnd
+from tfpipe.tracking_process import BackgroundTracker
+from tfpipe.tracking_server import KEEPALIVE_ENV, keepalive_seconds, server_folder
+
+poll_until: Any = None  # the services fixture's scaled polling, set by the workdir fixture
+LONG = 600  # seconds: longer than any test, so a server gone early is the code's doing
+
+
+def waiting_pids(workdir: str) -> set[int]:
+    """Pids of the tracking processes advertised in a workdir."""
+    folder = server_folder(workdir)
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    return {int(n.split(".")[0]) for n in names if n.endswith(".json")}
+
+
+def alive(pid: int) -> bool:
+    return process_started(pid) is not None
+
+
+@pytest.fixture
+def workdir(tmp_path, services):
+    """A workdir whose waiting tracking processes are ended after the test."""
+    global poll_until
+    poll_until = services.wait
+    path = str(tmp_path / "w")
+    seen: set[int] = set()
+    yield path, seen
+    for pid in seen | waiting_pids(path):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def tracked_run(workdir: str, keepalive: float, name: str = "ingest") -> BackgroundTracker:
+    """One run with one component, recorded through a BackgroundTracker; returns it."""
+    tracker = BackgroundTracker(run_paths(workdir, {}), "demo", "forecasting", {"epochs": 1},
+                                "/data/series.csv", keepalive=keepalive)
+    tracker.start()
+    tracker.record_component(ComponentEvent(name=name, cached=True, key="k", reason="cached",
+                                            seconds=0.1, directory=workdir))
+    tracker.finish(RunEnd(seconds=1.0))
+    return tracker
+
+
+def advertised(workdir: str, seen: set[int]) -> int:
+    """The one waiting tracking process of a workdir, once it has advertised itself."""
+    poll_until(lambda: len(waiting_pids(workdir)) == 1, "a waiting tracking process")
+    (pid,) = waiting_pids(workdir)
+    seen.add(pid)
+    return pid
+
+
+def recorded(workdir: str, run_id: str) -> list[str]:
+    """The names of a parent run's nested runs in the workdir's store."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
+    parent = client.get_run(run_id)
+    assert parent.info.status == "FINISHED"
+    children = client.search_runs([parent.info.experiment_id],
+                                  f"tags.mlflow.parentRunId = '{run_id}'")
+    return sorted(c.info.run_name for c in children)
+
+
+def test_the_next_run_is_served_by_the_process_the_last_one_left_waiting(workdir):
+    path, seen = workdir
+    first = tracked_run(path, LONG)
+    assert first._process is not None and first._process.poll() == 0  # the child itself ended
+    server = advertised(path, seen)
+    second = tracked_run(path, LONG, name="train")
+    assert second._process is None, "a child was started though a tracking process waited"
+    assert recorded(path, second.run_id) == ["train"]
+    assert recorded(path, first.run_id) == ["ingest"]
+    assert advertised(path, seen) == server
+    # A run that wants no wait is served too, and the server then exits with it.
+    third = tracked_run(path, 0, name="push")
+    assert third._process is None and recorded(path, third.run_id) == ["push"]
+    poll_until(lambda: not alive(server), "the tracking process to exit")
+    assert waiting_pids(path) == set()
+
+
+def test_a_waiting_process_running_other_code_is_left_alone(workdir, monkeypatch):
+    path, seen = workdir
+    tracked_run(path, LONG)
+    server = advertised(path, seen)
+    monkeypatch.setattr(tracking_process, "code_fingerprint", lambda: "edited sources")
+    other = tracked_run(path, LONG)
+    assert other._process is not None  # its own child
+    poll_until(lambda: len(waiting_pids(path)) == 2, "the second run's waiting process")
+    seen.update(waiting_pids(path))
+    assert server in waiting_pids(path) and alive(server)
+
+
+def test_an_advertisement_of_a_killed_process_is_cleared_and_a_child_started(workdir):
+    path, seen = workdir
+    tracked_run(path, LONG)
+    server = advertised(path, seen)
+    os.kill(server, signal.SIGKILL)
+    poll_until(lambda: not alive(server), "the killed tracking process to go")
+    later = tracked_run(path, LONG)
+    assert later._process is not None and recorded(path, later.run_id) == ["ingest"]
+    assert advertised(path, seen) != server
+
+
+def test_an_idle_waiting_process_withdraws_and_exits(workdir):
+    path, seen = workdir
+    tracked_run(path, 2)
+    server = advertised(path, seen)
+    poll_until(lambda: not alive(server), "the idle tracking process to exit")
+    assert waiting_pids(path) == set()
+
+
+def test_a_store_deleted_between_runs_receives_the_next_run(workdir):
+    path, seen = workdir
+    tracked_run(path, LONG)
+    advertised(path, seen)
+    os.remove(os.path.join(path, "mlflow.db"))
+    later = tracked_run(path, LONG, name="train")
+    assert later._process is None
+    assert recorded(path, later.run_id) == ["train"]  # in the new file, not the deleted one
+
+
+def test_a_run_returns_with_its_output_while_its_tracking_process_waits(workdir):
+    """Callers that read a run's output to its end (CI scripts, orchestrators) are not held."""
+    path, seen = workdir
+    script = ("from tfpipe.config import run_paths\n"
+              "from tfpipe.tracking import RunEnd\n"
+              "from tfpipe.tracking_process import BackgroundTracker\n"
+              f"tracker = BackgroundTracker(run_paths({path!r}, {{}}), 'demo', 'text', {{}}, "
+              f"'data', keepalive={LONG})\n"
+              "tracker.start()\n"
+              "tracker.finish(RunEnd(seconds=1.0))\n"
+              "print(tracker.run_id)\n")
+    # Held, this would return only when the server expires, after LONG seconds.
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=LONG / 2, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(done.stdout.strip()) == 32
+    assert alive(advertised(path, seen))
+
+
+def test_tfpipe_run_leaves_one_process_that_serves_the_cached_rerun(workdir, tiny_series_csv):
+    path, seen = workdir
+    command = [os.path.join(os.path.dirname(sys.executable), "tfpipe"), "run", "forecasting",
+               "--data", tiny_series_csv, "--workdir", path, "--json", "--quiet",
+               "--set", "model=dense", "--set", "epochs=1", "--set", "window_size=4",
+               "--set", f"tracking_keepalive_seconds={LONG}"]
+    runs = []
+    for _ in range(2):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=LONG / 2,
+                              check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        server = advertised(path, seen)
+    assert waiting_pids(path) == {server}  # the re-run started no tracking child of its own
+    assert recorded(path, runs[1]["run_id"]) == ["evaluate", "ingest", "push", "train",
+                                                 "transform"]
+
+
+def test_the_keepalive_comes_from_config_else_the_environment(monkeypatch):
+    monkeypatch.delenv(KEEPALIVE_ENV, raising=False)
+    assert keepalive_seconds(None) == 300
+    monkeypatch.setenv(KEEPALIVE_ENV, "0")
+    assert keepalive_seconds(None) == 0
+    assert keepalive_seconds(45) == 45
+    monkeypatch.setenv(KEEPALIVE_ENV, "soon")
+    with pytest.raises(InputError, match=f"{KEEPALIVE_ENV}='soon': expected whole seconds"):
+        keepalive_seconds(None)
