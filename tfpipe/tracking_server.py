@@ -156,6 +156,7 @@ def stay_ready(options: SessionOptions,
                serve: Callable[[Connection, Connection], bool]) -> None:
     """After a clean run: in a forked copy, serve later runs until idle for keepalive seconds."""
     release_store_connections()
+    stop_progress_monitor()
     if options.keepalive <= 0 or threading.active_count() > 1:
         return  # forking a process with other threads could copy a lock they hold
     if os.fork() != 0:
@@ -167,6 +168,15 @@ def stay_ready(options: SessionOptions,
         serve_sessions(options, serve)
     finally:
         os._exit(0)
+
+
+def stop_progress_monitor() -> None:
+    """End tqdm's monitor thread (MLflow's artifact downloads start it); a new bar restarts it."""
+    for thread in threading.enumerate():
+        bars = getattr(thread, "tqdm_cls", None)  # tqdm._monitor.TMonitor: the bar class
+        if bars is not None and getattr(bars, "monitor", None) is thread:
+            thread.exit()  # wakes it and waits for its end
+            bars.monitor = None
 
 
 def detach_output(workdir: str) -> None:

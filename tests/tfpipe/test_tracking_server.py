@@ -182,3 +182,23 @@ def test_the_keepalive_comes_from_config_else_the_environment(monkeypatch):
     monkeypatch.setenv(KEEPALIVE_ENV, "soon")
     with pytest.raises(InputError, match=f"{KEEPALIVE_ENV}='soon': expected whole seconds"):
         keepalive_seconds(None)
+
+
+def test_tqdms_monitor_thread_is_ended_so_the_tracking_process_can_fork():
+    """MLflow's artifact downloads show tqdm bars, whose monitor thread would block the fork."""
+    import threading
+
+    from tqdm.auto import tqdm
+    from tfpipe.tracking_server import stop_progress_monitor
+
+    with open(os.devnull, "w") as sink:
+        with tqdm(total=1, file=sink) as bar:
+            bar.update(1)
+        monitors = [t for t in threading.enumerate() if type(t).__name__ == "TMonitor"]
+        assert monitors and monitors[0].is_alive()
+        stop_progress_monitor()
+        assert not monitors[0].is_alive()
+        assert not [t for t in threading.enumerate() if type(t).__name__ == "TMonitor"]
+        with tqdm(total=1, file=sink) as bar:  # bars still work after it
+            bar.update(1)
+    stop_progress_monitor()
