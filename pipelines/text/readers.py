@@ -90,7 +90,7 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
             raise FileNotFoundError(
                 f"{path!r} matches only folders ({', '.join(found[:3])}"
                 f"{', ...' if len(found) > 3 else ''}); give one folder, or a glob of files "
-                f"such as {os.path.join(path, '*.txt')!r}")
+                f"such as {files_glob(path, patterns or _default_patterns(fmt))!r}")
         if not matched:
             raise FileNotFoundError(f"no input files match {path!r}")
         return matched
@@ -109,6 +109,15 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
             "data file, a glob, a folder of data files, or (text) a folder with one sub-folder "
             "per class holding one document per file (format=folders)")
     return files
+
+
+def files_glob(folders: str, patterns: tuple[str, ...]) -> str:
+    """A glob of the data files inside the folders a glob matches: the first pattern that
+    finds some, else the first pattern."""
+    for pattern in patterns:
+        if any(os.path.isfile(p) for p in glob.iglob(os.path.join(folders, pattern))):
+            return os.path.join(folders, pattern)
+    return os.path.join(folders, patterns[0])
 
 
 def _default_patterns(fmt: str | None) -> tuple[str, ...]:

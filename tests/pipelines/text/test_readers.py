@@ -95,5 +95,14 @@ def test_a_glob_matching_only_folders_says_so_and_what_to_give(tmp_path):
         list_input_files(pattern, None, "tsv")
     assert str(tmp_path / "part-1") in str(error.value)
     assert repr(str(tmp_path / "part-*" / "*.txt")) in str(error.value)
+    # The suggestion follows the files there and the format: CSV parts, a glob of CSVs.
+    (tmp_path / "part-1" / "a.txt").unlink()
+    (tmp_path / "part-2" / "b.csv").write_text("text,label\ngood,1\n")
+    with pytest.raises(FileNotFoundError, match="matches only folders") as error:
+        list_input_files(pattern, None, "csv")
+    assert repr(str(tmp_path / "part-*" / "*.csv")) in str(error.value)
+    with pytest.raises(FileNotFoundError, match="matches only folders") as error:
+        list_input_files(pattern, None, None)  # format from the extension
+    assert repr(str(tmp_path / "part-*" / "*.csv")) in str(error.value)
     with pytest.raises(FileNotFoundError, match="no input files match"):
         list_input_files(str(tmp_path / "none-*"), None, "tsv")
