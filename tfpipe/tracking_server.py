@@ -72,7 +72,7 @@ def code_fingerprint() -> str:
         with contextlib.suppress(OSError):
             digest.update(f"\0{folder}\0{os.stat(folder).st_mtime_ns}".encode())
     root = os.path.dirname(os.path.abspath(tfpipe.__file__))
-    for folder, subfolders, files in os.walk(root):
+    for folder, subfolders, files in os.walk(root, followlinks=True):  # components/, pipelines/
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         for name in sorted(files):
             status = os.stat(os.path.join(folder, name))
@@ -157,7 +157,9 @@ def stay_ready(options: SessionOptions,
     """After a clean run: in a forked copy, serve later runs until idle for keepalive seconds."""
     release_store_connections()
     stop_progress_monitor()
-    if options.keepalive <= 0 or threading.active_count() > 1:
+    if options.keepalive <= 0 or not sys.platform.startswith("linux"):
+        return  # tried on Linux only, like the warm start's fork
+    if threading.active_count() > 1:
         return  # forking a process with other threads could copy a lock they hold
     if os.fork() != 0:
         return  # the run's own tracking process ends as before
