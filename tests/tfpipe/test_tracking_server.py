@@ -202,3 +202,20 @@ def test_tqdms_monitor_thread_is_ended_so_the_tracking_process_can_fork():
         with tqdm(total=1, file=sink) as bar:  # bars still work after it
             bar.update(1)
     stop_progress_monitor()
+
+
+def test_the_fingerprint_follows_edits_behind_the_packages_folder_links(tmp_path, monkeypatch):
+    """tfpipe/components and tfpipe/pipelines are links: an edit there is other code too."""
+    import tfpipe
+    from tfpipe.tracking_server import code_fingerprint
+
+    (tmp_path / "package").mkdir()
+    (tmp_path / "package" / "__init__.py").write_text("")
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "train.py").write_text("EPOCHS = 1\n")
+    (tmp_path / "package" / "components").symlink_to(tmp_path / "components")
+    monkeypatch.setattr(tfpipe, "__file__", str(tmp_path / "package" / "__init__.py"))
+    before = code_fingerprint()
+    assert code_fingerprint() == before
+    (tmp_path / "components" / "train.py").write_text("EPOCHS = 20\n")
+    assert code_fingerprint() != before
