@@ -217,7 +217,10 @@ def serve_sessions(options: SessionOptions,
                 session = next_session(listening, advert, keepalive, key)
                 if session is None:
                     return
-                asked: Any = session.recv()
+                try:
+                    asked: Any = session.recv()
+                except (EOFError, OSError):  # a claimant that left before its run
+                    return
                 if not isinstance(asked, SessionOptions) or \
                         asked.fingerprint != options.fingerprint:
                     session.send(("error", "the waiting tracking process runs other code"))

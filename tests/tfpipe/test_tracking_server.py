@@ -219,3 +219,34 @@ def test_the_fingerprint_follows_edits_behind_the_packages_folder_links(tmp_path
     assert code_fingerprint() == before
     (tmp_path / "components" / "train.py").write_text("EPOCHS = 20\n")
     assert code_fingerprint() != before
+
+
+def test_one_waiting_process_serves_one_run_at_a_time(workdir):
+    """Two runs starting at once: one claims the waiting process, the other starts a child."""
+    from tfpipe.tracking_server import claim_server, code_fingerprint
+
+    path, seen = workdir
+    tracked_run(path, LONG)
+    server = advertised(path, seen)
+    first = claim_server(path, code_fingerprint())
+    assert first is not None and claim_server(path, code_fingerprint()) is None
+    first.close()  # a claimant that leaves without a run: the process exits, nothing hangs
+    poll_until(lambda: not alive(server), "the abandoned tracking process to exit")
+
+
+def test_a_run_whose_store_fails_is_told_as_by_a_child_and_the_process_ends(workdir):
+    from tfpipe.tracking_process import TrackingFailed
+
+    path, seen = workdir
+    tracked_run(path, LONG)
+    server = advertised(path, seen)
+    paths = run_paths(path, {"mlflow_tracking_uri": "nosuchscheme://nowhere"})
+    broken = BackgroundTracker(paths, "demo", "text", {}, "data", keepalive=LONG)
+    broken.start()
+    assert broken._process is None  # served by the waiting process
+    with pytest.raises(TrackingFailed, match="MLflow tracking at nosuchscheme://nowhere failed"):
+        broken.confirm(wait=True)
+    poll_until(lambda: not alive(server), "the failed session's tracking process to exit")
+    assert waiting_pids(path) == set()
+    later = tracked_run(path, LONG, name="train")  # the next run starts a child of its own
+    assert later._process is not None and recorded(path, later.run_id) == ["train"]
