@@ -177,7 +177,7 @@ class BackgroundTracker:
             self._fail_with(value)
         self.run_id, self.registered = value["run_id"], value["registered"]
         self._disconnect()
-        if self._process is not None:  # a waiting tracking process serves the next run
+        if self._process is not None:  # else a waiting process served the run: it stays
             self._process.wait()
 
     def _send(self, message: Any) -> None:
