@@ -20,6 +20,7 @@ import select
 import socket
 import sys
 import sysconfig
+import tempfile
 import threading
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError
@@ -134,6 +135,9 @@ def apply_session(options: SessionOptions) -> None:
     """Take on the run's environment and working directory, as a child started by it would."""
     os.environ.clear()
     os.environ.update(options.environ)
+    # tempfile keeps the folder it found first: the last run's TMPDIR, which that run removed
+    # (tfpipe/run_tmp.py). Forgotten, it is looked up again from this run's environment.
+    tempfile.tempdir = None
     with contextlib.suppress(OSError):
         os.chdir(options.cwd)
 

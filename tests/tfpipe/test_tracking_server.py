@@ -160,17 +160,22 @@ def test_tfpipe_run_leaves_one_process_that_serves_the_cached_rerun(workdir, tin
     command = [os.path.join(os.path.dirname(sys.executable), "tfpipe"), "run", "forecasting",
                "--data", tiny_series_csv, "--workdir", path, "--json", "--quiet",
                "--set", "model=dense", "--set", "epochs=1", "--set", "window_size=4",
-               "--set", f"tracking_keepalive_seconds={LONG}"]
+               "--set", f"tracking_keepalive_seconds={LONG}",
+               "--set", "force_bless=every version is registered"]
+    # The third run trains again and pushes version 2: the waiting process registers it in
+    # a session whose temporary folder is not the first run's (that one was removed).
+    retrain = ["--set", "epochs=2"]
     runs = []
-    for _ in range(2):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=LONG / 2,
-                              check=False)
+    for extra in ([], [], retrain):
+        done = subprocess.run(command + extra, capture_output=True, text=True,
+                              timeout=LONG / 2, check=False)
         assert done.returncode == 0, done.stderr[-3000:]
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         server = advertised(path, seen)
-    assert waiting_pids(path) == {server}  # the re-run started no tracking child of its own
+    assert waiting_pids(path) == {server}  # the re-runs started no tracking child of their own
     assert recorded(path, runs[1]["run_id"]) == ["evaluate", "ingest", "push", "train",
                                                  "transform"]
+    assert [run["registered_model"]["version"] for run in runs] == [1, 1, 2]
 
 
 def test_the_keepalive_comes_from_config_else_the_environment(monkeypatch):
