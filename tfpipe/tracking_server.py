@@ -35,6 +35,11 @@ KEEPALIVE_ENV = "TFPIPE_TRACKING_KEEPALIVE_SECONDS"
 DEFAULT_KEEPALIVE = 300
 # Seconds a server whose advertisement was claimed at its deadline waits for the claimant.
 CLAIM_DEADLINE = 120.0
+# Waiting tracking processes one user keeps on a machine (about 170 MB each): a sweep over
+# many workdirs leaves this many, not one per workdir, ready for a re-run.
+MAX_WAITING = 4
+# In the command line of every tracking process (tfpipe/tracking_process.py's child).
+PROCESS_MARK = "tfpipe.tracking_process"
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,8 @@ def stay_ready(options: SessionOptions,
         return  # tried on Linux only, like the warm start's fork
     if threading.active_count() > 1:
         return  # forking a process with other threads could copy a lock they hold
+    if len(waiting_processes()) >= MAX_WAITING:
+        return
     if os.fork() != 0:
         return  # the run's own tracking process ends as before
     try:
@@ -174,6 +181,23 @@ def stay_ready(options: SessionOptions,
         serve_sessions(options, serve)
     finally:
         os._exit(0)
+
+
+def waiting_processes() -> list[int]:
+    """Pids of this user's waiting tracking processes on this machine (any workdir)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["uids", "cmdline"]):
+        try:
+            mine = process.info["uids"] is not None and process.info["uids"].real == os.getuid()
+            # A waiting copy leads its own session (os.setsid); a run's own child does not.
+            if mine and PROCESS_MARK in " ".join(process.info["cmdline"] or ()) and \
+                    os.getsid(process.pid) == process.pid:
+                found.append(process.pid)
+        except (psutil.Error, OSError):
+            continue
+    return found
 
 
 def stop_progress_monitor() -> None:

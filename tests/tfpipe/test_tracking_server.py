@@ -15,7 +15,8 @@ from tfpipe.errors import InputError
 from tfpipe.run_sweep import process_started
 from tfpipe.tracking import ComponentEvent, RunEnd
 from tfpipe.tracking_process import BackgroundTracker
-from tfpipe.tracking_server import KEEPALIVE_ENV, keepalive_seconds, server_folder
+from tfpipe.tracking_server import (KEEPALIVE_ENV, MAX_WAITING, PROCESS_MARK,
+                                    keepalive_seconds, server_folder, waiting_processes)
 
 poll_until: Any = None  # the services fixture's scaled polling, set by the workdir fixture
 LONG = 600  # seconds: longer than any test, so a server gone early is the code's doing
@@ -26,6 +27,14 @@ def waiting_pids(workdir: str) -> set[int]:
     folder = server_folder(workdir)
     names = os.listdir(folder) if os.path.isdir(folder) else []
     return {int(n.split(".")[0]) for n in names if n.endswith(".json")}
+
+
+def tracking_processes() -> set[int]:
+    """Pids of every tfpipe tracking process on this machine, waiting or serving a run."""
+    import psutil
+
+    return {p.pid for p in psutil.process_iter(["cmdline"])
+            if PROCESS_MARK in " ".join(p.info["cmdline"] or ())}
 
 
 def alive(pid: int) -> bool:
@@ -255,3 +264,23 @@ def test_a_run_whose_store_fails_is_told_as_by_a_child_and_the_process_ends(work
     assert waiting_pids(path) == set()
     later = tracked_run(path, LONG, name="train")  # the next run starts a child of its own
     assert later._process is not None and recorded(path, later.run_id) == ["train"]
+
+
+def test_a_user_keeps_at_most_max_waiting_processes_across_workdirs(workdir):
+    path, seen = workdir
+    existing = tracking_processes()
+    already = len(waiting_processes())
+    folders = [f"{path}-{index}" for index in range(max(MAX_WAITING - already, 0) + 1)]
+    try:
+        for folder in folders[:-1]:
+            tracked_run(folder, LONG)
+            advertised(folder, seen)
+        assert len(waiting_processes()) >= MAX_WAITING
+        before = tracking_processes()
+        last = tracked_run(folders[-1], LONG)
+        assert last._process is not None and last._process.poll() == 0
+        # The child has exited, so a copy it forked to wait would already be there.
+        assert tracking_processes() - before == set(), "a waiting process beyond the cap"
+        assert recorded(folders[-1], last.run_id) == ["ingest"]
+    finally:
+        seen |= tracking_processes() - existing  # ended by the fixture
