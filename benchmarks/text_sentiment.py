@@ -92,7 +92,8 @@ def compare(runs: common.PipelineRuns, args: argparse.Namespace) -> dict:
     for repeat in range(max(args.repeats, 1)):
         plain_runs.append(timed(plain_command))
         if repeat + 1 < args.repeats:
-            pipeline_runs.append(timed(runs.command(tempfile.mkdtemp(prefix="tfpipe-bench-text-"))))
+            pipeline_runs.append(timed(runs.command(tempfile.mkdtemp(prefix="tfpipe-bench-text-")),
+                                       env=common.NO_WAIT))
     plain = plain_runs[0]
     plain_result = last_json_line(plain["stdout"])
     pipeline_seconds = [round(run["seconds"], 2) for run in pipeline_runs]
