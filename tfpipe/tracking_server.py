@@ -18,13 +18,15 @@ import json
 import os
 import select
 import socket
+import struct
 import sys
 import sysconfig
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, answer_challenge, deliver_challenge
+from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
 from typing import Any, Callable
 
 from tfpipe.errors import InputError
@@ -35,6 +37,9 @@ KEEPALIVE_ENV = "TFPIPE_TRACKING_KEEPALIVE_SECONDS"
 DEFAULT_KEEPALIVE = 300
 # Seconds a server whose advertisement was claimed at its deadline waits for the claimant.
 CLAIM_DEADLINE = 120.0
+# Seconds either side of a connection waits for the other's half of the key handshake: a
+# connection that never answers (not a claimant) is dropped instead of blocking the process.
+HANDSHAKE_DEADLINE = 10.0
 # Waiting tracking processes one user keeps on a machine (about 170 MB each): a sweep over
 # many workdirs leaves this many, not one per workdir, ready for a re-run.
 MAX_WAITING = 4
@@ -130,7 +135,7 @@ def claim_server(workdir: str, fingerprint: str) -> Connection | None:
         if gone:
             continue  # a server killed without withdrawing: its advertisement is cleared
         try:
-            return Client(tuple(advert["address"]), authkey=bytes.fromhex(advert["key"]))
+            return connect(tuple(advert["address"]), bytes.fromhex(advert["key"]))
         except (OSError, EOFError, AuthenticationError):
             continue
     return None
@@ -284,8 +289,39 @@ def next_session(listening: socket.socket, advert: str, keepalive: float,
         sock, _ = listening.accept()
         session = Connection(sock.detach())
         try:
-            deliver_challenge(session, key)
-            answer_challenge(session, key)
+            with reads_limited(session, HANDSHAKE_DEADLINE):
+                deliver_challenge(session, key)
+                answer_challenge(session, key)
             return session
         except (AuthenticationError, OSError, EOFError):
             session.close()  # not a claimant of ours; the advertisement stands
+
+
+def connect(address: tuple[str, int], key: bytes) -> Connection:
+    """An authenticated connection to a waiting tracking process (multiprocessing's Client)."""
+    sock = socket.create_connection(address, timeout=HANDSHAKE_DEADLINE)
+    sock.settimeout(None)
+    session = Connection(sock.detach())
+    try:
+        with reads_limited(session, HANDSHAKE_DEADLINE):
+            answer_challenge(session, key)
+            deliver_challenge(session, key)
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+@contextlib.contextmanager
+def reads_limited(session: Connection, seconds: float) -> Iterator[None]:
+    """A read on the connection waiting longer than `seconds` fails (OSError) while inside."""
+    # On the descriptor itself: the Connection reads it with os.read, past any socket timeout.
+    sock = socket.socket(fileno=os.dup(session.fileno()))
+    try:
+        whole = int(seconds)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                        struct.pack("ll", whole, int((seconds - whole) * 1e6)))
+        yield
+    finally:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 0))
+        sock.close()

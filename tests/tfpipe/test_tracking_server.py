@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -284,3 +285,15 @@ def test_a_user_keeps_at_most_max_waiting_processes_across_workdirs(workdir):
         assert recorded(folders[-1], last.run_id) == ["ingest"]
     finally:
         seen |= tracking_processes() - existing  # ended by the fixture
+
+
+def test_a_connection_that_never_answers_does_not_hold_the_waiting_process(workdir):
+    path, seen = workdir
+    tracked_run(path, LONG)
+    server = advertised(path, seen)
+    with open(os.path.join(server_folder(path), f"{server}.json"), encoding="utf-8") as handle:
+        address = tuple(json.load(handle)["address"])
+    with socket.create_connection(address):  # connected, then silent: not a claimant
+        second = tracked_run(path, LONG, name="train")
+    assert second._process is None, "the run was not served by the waiting process"
+    assert recorded(path, second.run_id) == ["train"]
