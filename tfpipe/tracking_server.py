@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import queue
 import select
 import socket
 import struct
@@ -276,25 +277,48 @@ def serve_sessions(options: SessionOptions,
 def next_session(listening: socket.socket, advert: str, keepalive: float,
                  key: bytes) -> Connection | None:
     """The next claimant's authenticated connection, or None once idle for keepalive seconds."""
-    while True:
-        ready, _, _ = select.select([listening], [], [], keepalive)
-        if not ready:
-            try:
-                os.remove(advert)  # withdrawn: nobody can claim it from now on
-                return None
-            except FileNotFoundError:  # claimed at the deadline: its claimant is connecting
-                ready, _, _ = select.select([listening], [], [], CLAIM_DEADLINE)
-                if not ready:
+    # Each connection's handshake runs in its own thread: one that never answers holds only
+    # itself, not the claimant queued behind it.
+    authenticated: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+    wake, woken = socket.socketpair()
+    try:
+        while True:
+            ready, _, _ = select.select([listening, woken], [], [], keepalive)
+            if woken in ready:
+                woken.recv(64)
+                with contextlib.suppress(queue.Empty):
+                    return authenticated.get_nowait()
+            if not ready:
+                try:
+                    os.remove(advert)  # withdrawn: nobody can claim it from now on
                     return None
-        sock, _ = listening.accept()
-        session = Connection(sock.detach())
-        try:
-            with reads_limited(session, HANDSHAKE_DEADLINE):
-                deliver_challenge(session, key)
-                answer_challenge(session, key)
-            return session
-        except (AuthenticationError, OSError, EOFError):
-            session.close()  # not a claimant of ours; the advertisement stands
+                except FileNotFoundError:  # claimed at the deadline: its claimant connects
+                    ready, _, _ = select.select([listening, woken], [], [], CLAIM_DEADLINE)
+                    if not ready:
+                        return None
+            if listening in ready:
+                sock, _ = listening.accept()
+                threading.Thread(target=handshake, args=(sock, key, authenticated, wake),
+                                 name="tracking-handshake", daemon=True).start()
+    finally:
+        wake.close()
+        woken.close()
+
+
+def handshake(sock: socket.socket, key: bytes, authenticated: queue.SimpleQueue[Connection],
+              wake: socket.socket) -> None:
+    """Authenticate one accepted connection; queue it and wake the waiting loop, else close it."""
+    session = Connection(sock.detach())
+    try:
+        with reads_limited(session, HANDSHAKE_DEADLINE):
+            deliver_challenge(session, key)
+            answer_challenge(session, key)
+    except (AuthenticationError, OSError, EOFError):
+        session.close()  # not a claimant of ours; the advertisement stands
+        return
+    authenticated.put(session)
+    with contextlib.suppress(OSError):  # the loop took another session and closed its end
+        wake.send(b"!")
 
 
 def connect(address: tuple[str, int], key: bytes) -> Connection:

@@ -1,6 +1,7 @@
 """The tracking process left waiting for a workdir's next run: reuse, refusal, expiry, output."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -293,7 +294,10 @@ def test_a_connection_that_never_answers_does_not_hold_the_waiting_process(workd
     server = advertised(path, seen)
     with open(os.path.join(server_folder(path), f"{server}.json"), encoding="utf-8") as handle:
         address = tuple(json.load(handle)["address"])
-    with socket.create_connection(address):  # connected, then silent: not a claimant
+    # Connected, then silent: not claimants. Together they outlast the claimant's deadline.
+    with contextlib.ExitStack() as silent:
+        for _ in range(3):
+            silent.enter_context(socket.create_connection(address))
         second = tracked_run(path, LONG, name="train")
     assert second._process is None, "the run was not served by the waiting process"
     assert recorded(path, second.run_id) == ["train"]
