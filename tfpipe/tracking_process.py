@@ -23,7 +23,8 @@ from tfpipe.config import RunPaths
 from tfpipe.errors import TfpipeError
 from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 from tfpipe.tracking_check import masked
-from tfpipe.tracking_server import SessionOptions, claim_server, code_fingerprint, stay_ready
+from tfpipe.tracking_server import (SessionOptions, claim_server, code_fingerprint, current_umask,
+                                    stay_ready)
 from tfpipe.warm_start import collector_paused
 
 
@@ -121,7 +122,8 @@ class BackgroundTracker:
         else:
             self._requests = self._replies = session
         self._send(SessionOptions(workdir=self.workdir, keepalive=self.keepalive,
-                                  fingerprint=fingerprint, environ=environ, cwd=os.getcwd()))
+                                  fingerprint=fingerprint, environ=environ, cwd=os.getcwd(),
+                                  umask=current_umask()))
         self._send(self._tracker)
         self._send(("start", None))
 

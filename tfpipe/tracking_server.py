@@ -24,6 +24,7 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError
@@ -57,6 +58,19 @@ class SessionOptions:
     fingerprint: str  # of the code the run's process would start a child with
     environ: dict[str, str]
     cwd: str
+    umask: int  # the run's file-creation mask, which a child would have inherited
+
+
+def current_umask() -> int:
+    """This process's file-creation mask, read without changing it (other threads may write)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # no /proc: read it the only other way, by setting it back at once
+    os.umask(mask)
+    return mask
 
 
 def keepalive_seconds(configured: int | None) -> int:
@@ -143,9 +157,12 @@ def claim_server(workdir: str, fingerprint: str) -> Connection | None:
 
 
 def apply_session(options: SessionOptions) -> None:
-    """Take on the run's environment and working directory, as a child started by it would."""
+    """Take on the run's environment, time zone, file mask and working directory, as a child
+    started by it would."""
     os.environ.clear()
     os.environ.update(options.environ)
+    time.tzset()  # local time follows this run's TZ, not the one the process started with
+    os.umask(options.umask)
     # tempfile keeps the folder it found first: the last run's TMPDIR, which that run removed
     # (tfpipe/run_tmp.py). Forgotten, it is looked up again from this run's environment.
     tempfile.tempdir = None

@@ -20,6 +20,10 @@ from tfpipe.tracking_process import BackgroundTracker
 from tfpipe.tracking_server import (KEEPALIVE_ENV, MAX_WAITING, PROCESS_MARK,
                                     keepalive_seconds, server_folder, waiting_processes)
 
+# A POSIX time zone (no tz database needed) nine hours east of UTC.
+EAST_NINE = "XST-9"
+
+
 poll_until: Any = None  # the services fixture's scaled polling, set by the workdir fixture
 LONG = 600  # seconds: longer than any test, so a server gone early is the code's doing
 
@@ -104,6 +108,41 @@ def test_the_next_run_is_served_by_the_process_the_last_one_left_waiting(workdir
     assert third._process is None and recorded(path, third.run_id) == ["push"]
     poll_until(lambda: not alive(server), "the tracking process to exit")
     assert waiting_pids(path) == set()
+
+
+def umask_of(pid: int) -> int:
+    """Another process's file-creation mask."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+
+
+def test_a_served_run_has_its_own_file_mask(workdir):
+    path, seen = workdir
+    previous = os.umask(0o022)
+    try:
+        tracked_run(path, LONG)
+        server = advertised(path, seen)
+        os.umask(0o077)
+        tracked_run(path, LONG, name="train")
+        advertised(path, seen)
+    finally:
+        os.umask(previous)
+    # What the server writes for the second run (artifact copies, folders, its log) must not
+    # be readable by others when that run's own child could not have made it so.
+    assert umask_of(server) == 0o077
+
+
+def test_a_served_session_takes_on_the_runs_time_zone_and_file_mask(tmp_path):
+    script = (
+        "import os, time\n"
+        "from tfpipe.tracking_server import SessionOptions, apply_session, current_umask\n"
+        "os.umask(0o022); os.environ['TZ'] = 'UTC'; time.tzset()\n"
+        "apply_session(SessionOptions(workdir='w', keepalive=0, fingerprint='f', cwd=os.getcwd(),"
+        f" environ={{**os.environ, 'TZ': '{EAST_NINE}'}}, umask=0o027))\n"
+        "print(time.localtime(0).tm_hour, oct(current_umask()))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout.split()
+    assert out == ["9", "0o27"]
 
 
 def test_a_waiting_process_running_other_code_is_left_alone(workdir, monkeypatch):
