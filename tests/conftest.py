@@ -19,6 +19,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # not the user's ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tfpipe-test-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
+# What libraries leave in the temporary folder when tests call them outside a run (Beam's
+# folders of pipelines built but never run, tf.Transform's asset folders) goes to this session's
+# own, removed at exit; a `tfpipe run` keeps its own under its workdir (tests/tfpipe/test_run_tmp.py).
+os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="tfpipe-test-tmp-")
+os.chmod(os.environ["TMPDIR"], 0o755)  # servers run as another user (PostgreSQL) reach their folders
+tempfile.tempdir = None
+atexit.register(shutil.rmtree, os.environ["TMPDIR"], ignore_errors=True)
 # Runs' tracking processes exit with them (hundreds of test workdirs would otherwise each keep
 # one waiting); tests/tfpipe/test_tracking_server.py turns the wait on where it checks it.
 os.environ.setdefault("TFPIPE_TRACKING_KEEPALIVE_SECONDS", "0")
