@@ -42,13 +42,13 @@ def _parse_config_text(path: str, text: str) -> Any:
     line and column of a syntax error."""
     if path.endswith(".json"):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
         except ValueError as error:
             raise InputError(f"config file {path}: not valid JSON: {error}") from None
     import yaml
 
     try:
-        return yaml.safe_load(text) or {}
+        return yaml.load(text, Loader=_unique_keys_loader()) or {}  # a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -56,6 +56,36 @@ def _parse_config_text(path: str, text: str) -> Any:
         if "python/" in str(error):
             problem += " (Python object tags are not accepted in config files)"
         raise InputError(f"config file {path}: not valid YAML{where}: {problem}") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; ValueError on a key given twice (which would win?)."""
+    seen: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in seen:
+            raise ValueError(f"key {name!r} is given twice")
+        seen[name] = value
+    return seen
+
+
+def _unique_keys_loader() -> Any:
+    """yaml.SafeLoader that refuses a mapping key given twice instead of keeping the last."""
+    import yaml
+
+    class UniqueKeySafeLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges, which keys override
+                    continue
+                name = self.construct_object(key_node, deep=deep)
+                if isinstance(name, (str, int, float, bool)) and name in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {name!r} is given twice", key_node.start_mark)
+                seen.add(name)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeySafeLoader
 
 
 def resolve(settings_type: type[Settings], file_values: Mapping[str, Any],

@@ -120,6 +120,9 @@ def test_prepare_workdir_creates_and_leaves_no_probe(tmp_path):
     (".yaml", 'epochs: !!python/object/apply:os.system ["echo hi"]\n',
      "Python object tags are not accepted"),
     (".yaml", "- 1\n- 2\n", "expected a mapping"),
+    (".yaml", "epochs: 2\nseed: 1\nepochs: 3\n",
+     "not valid YAML at line 3, column 1: key 'epochs' is given twice"),
+    (".json", '{"epochs": 2, "epochs": 3}', "not valid JSON: key 'epochs' is given twice"),
 ])
 def test_broken_config_file_is_one_line(tmp_path, capsys, suffix, text, expected):
     path = tmp_path / f"config{suffix}"
