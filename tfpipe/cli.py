@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from tfpipe.arg_types import claim_name, image_reference, known_task, port_number
 from tfpipe.errors import ComponentFailed, InputError, TfpipeError
+from tfpipe.interrupts import Terminated, exit_code, raise_on_sigterm, stop_reason
 from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
@@ -162,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfpipe: error: {error}", file=sys.stderr)
         _save_traceback(getattr(args, "workdir", None), error)
         return 1 if isinstance(error, ComponentFailed) else 2
+    except (KeyboardInterrupt, Terminated) as stop:
+        resume = ("; the components that finished stay cached: run the same command again to "
+                  "resume") if args.command == "run" else ""
+        print(f"tfpipe: {stop_reason(stop)}{resume}", file=sys.stderr)
+        return exit_code(stop)
     return 2
 
 
@@ -179,6 +185,8 @@ def entry() -> None:
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from tfpipe.terminal import divert_native_stderr, log_path, writes_to_fd2
+
+    raise_on_sigterm()
 
     if args.verbose:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"

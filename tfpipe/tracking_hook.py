@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
+from tfpipe.errors import describe
+from tfpipe.interrupts import stop_reason
 from tfpipe.pipeline import Node
 from tfpipe.runner import Outcome, RunState
 from tfpipe.tracking import ComponentEvent, RunEnd
@@ -89,6 +91,6 @@ class TrackingHook:
         self.tracker.finish(run_end(state, seconds, ended))
 
     def pipeline_failed(self, state: RunState, error: BaseException) -> None:
-        """Mark the parent run failed."""
+        """Mark the parent run failed, saying why (a stop by signal says which)."""
         self._start()
-        self.tracker.fail(str(error))
+        self.tracker.fail(stop_reason(error) or describe(error))

@@ -28,7 +28,10 @@ from tfpipe.tracking_server import (SessionOptions, claim_server, code_fingerpri
 from tfpipe.warm_start import collector_paused
 
 
-CHILD_COMMAND = "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])"
+# Ctrl-C and SIGTERM reach the whole process group; the child ignores them from its first
+# statement, so it is still there to record why its parent stopped.
+CHILD_COMMAND = ("from tfpipe.interrupts import ignore_stop_signals; ignore_stop_signals(); "
+                 "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])")
 # MLflow's HTTP retries (by default 7, backing off to minutes in all) unless the user set
 # them: the store was checked at the start, so a server that goes away fails the run sooner.
 # MLflow's usage telemetry is off unless the user turned it on: a local run stays offline.
@@ -71,6 +74,10 @@ def serve(requests: Connection, replies: Connection) -> bool:
                 warmed = True
         replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
         return True
+    except EOFError:  # the run's process ended without a word (killed): say so in MLflow
+        with contextlib.suppress(Exception):
+            tracker.fail("the tfpipe run process ended before the run finished (was it killed?)")
+        return False
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         with contextlib.suppress(OSError):  # a parent that is gone cannot be told

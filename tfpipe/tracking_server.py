@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection, answer_challenge, deliver_cha
 from typing import Any, Callable
 
 from tfpipe.errors import InputError
+from tfpipe.interrupts import default_stop_signals
 from tfpipe.run_sweep import owner_gone, owner_tags
 
 SERVER_FOLDER = "tracking-server"
@@ -198,6 +199,7 @@ def stay_ready(options: SessionOptions,
     if os.fork() != 0:
         return  # the run's own tracking process ends as before
     try:
+        default_stop_signals()  # out of the run's group, `kill PID` ends it (README)
         with contextlib.suppress(OSError):
             os.setsid()  # no longer part of the run's terminal session
         detach_output(options.workdir)
