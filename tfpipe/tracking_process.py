@@ -74,10 +74,6 @@ def serve(requests: Connection, replies: Connection) -> bool:
                 warmed = True
         replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
         return True
-    except EOFError:  # the run's process ended without a word (killed): say so in MLflow
-        with contextlib.suppress(Exception):
-            tracker.fail("the tfpipe run process ended before the run finished (was it killed?)")
-        return False
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         with contextlib.suppress(OSError):  # a parent that is gone cannot be told

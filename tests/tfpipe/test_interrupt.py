@@ -74,25 +74,3 @@ def test_the_next_run_resumes_after_the_components_that_finished(tmp_path, tiny_
     assert "[1/5] ingest: cached" in again.stderr and "[2/5] transform: cached" in again.stderr
     assert "[3/5] train: ran" in again.stderr
 
-
-@pytest.mark.slow
-def test_a_run_killed_outright_is_marked_failed_by_its_tracking_process(tmp_path, tiny_series_csv,
-                                                                       services):
-    workdir = str(tmp_path / "w")
-    process = subprocess.Popen(  # no early stop: the run is still training when killed
-        [TFPIPE, "run", "forecasting", "--data", tiny_series_csv, "--workdir", workdir,
-         "--set", "epochs=1000", "--set", "patience=1000", "--set", "ensemble_size=1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:
-        if line.strip().startswith("[train] training on"):
-            break
-    services.wait(lambda: [s for s, _ in parent_runs(workdir)] == ["RUNNING"],
-                  "the run's MLflow run to open", process=process)
-    process.kill()  # SIGKILL to the run's process alone: no handler runs in it
-    process.wait(timeout=900)
-    process.stderr.read()  # the tracking process shares this pipe: never let it fill up
-    services.wait(lambda: [s for s, _ in parent_runs(workdir)] not in ([], ["RUNNING"]),
-                  "the tracking process to close the run")
-    ((status, error),) = parent_runs(workdir)
-    assert status == "FAILED" and "ended before the run finished" in (error or "")
