@@ -1,6 +1,7 @@
 """Run configuration: task defaults, a YAML/JSON file, then `--set key=value` overrides."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+@functools.cache
 def _unique_keys_loader() -> Any:
     """yaml.SafeLoader that refuses a mapping key given twice instead of keeping the last."""
     import yaml

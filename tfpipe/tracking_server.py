@@ -62,15 +62,22 @@ class SessionOptions:
     umask: int  # the run's file-creation mask, which a child would have inherited
 
 
-def current_umask() -> int:
-    """This process's file-creation mask, read without changing it (other threads may write)."""
+def process_umask(pid: int | str = "self") -> int | None:
+    """A process's file-creation mask from /proc (Linux); None where /proc cannot say."""
     with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("Umask:"):
                     return int(line.split()[1], 8)
-    mask = os.umask(0o022)  # no /proc: read it the only other way, by setting it back at once
-    os.umask(mask)
+    return None
+
+
+def current_umask() -> int:
+    """This process's file-creation mask, read without changing it (other threads may write)."""
+    mask = process_umask()
+    if mask is None:  # no /proc: read it the only other way, by setting it back at once
+        mask = os.umask(0o022)
+        os.umask(mask)
     return mask
 
 

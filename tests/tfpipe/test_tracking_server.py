@@ -18,12 +18,11 @@ from tfpipe.run_sweep import process_started
 from tfpipe.tracking import ComponentEvent, RunEnd
 from tfpipe.tracking_process import BackgroundTracker
 from tfpipe.tracking_server import (KEEPALIVE_ENV, MAX_WAITING, PROCESS_MARK,
-                                    keepalive_seconds, server_folder, waiting_processes)
+                                    keepalive_seconds, process_umask, server_folder,
+                                    waiting_processes)
 
 # A POSIX time zone (no tz database needed) nine hours east of UTC.
 EAST_NINE = "XST-9"
-
-
 poll_until: Any = None  # the services fixture's scaled polling, set by the workdir fixture
 LONG = 600  # seconds: longer than any test, so a server gone early is the code's doing
 
@@ -110,12 +109,6 @@ def test_the_next_run_is_served_by_the_process_the_last_one_left_waiting(workdir
     assert waiting_pids(path) == set()
 
 
-def umask_of(pid: int) -> int:
-    """Another process's file-creation mask."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
-
-
 def test_a_served_run_has_its_own_file_mask(workdir):
     path, seen = workdir
     previous = os.umask(0o022)
@@ -129,7 +122,7 @@ def test_a_served_run_has_its_own_file_mask(workdir):
         os.umask(previous)
     # What the server writes for the second run (artifact copies, folders, its log) must not
     # be readable by others when that run's own child could not have made it so.
-    assert umask_of(server) == 0o077
+    assert process_umask(server) == 0o077
 
 
 def test_a_served_session_takes_on_the_runs_time_zone_and_file_mask(tmp_path):
