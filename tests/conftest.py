@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The MLflow store template (pipelines/mlflow_store.py) goes to a folder of this test session,
-# not the user's ~/.cache.
+# Caches shared by the session's hundreds of workdirs (the MLflow store template, matplotlib's
+# font list; tfpipe/user_caches.py) go to a folder of this test session, as do those of
+# libraries called outside a run, not the user's ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tfpipe-test-cache-")
+os.environ["TFPIPE_CACHE_DIR"] = os.path.join(os.environ["XDG_CACHE_HOME"], "tfpipe")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 # What libraries leave in the temporary folder when tests call them outside a run (Beam's
 # folders of pipelines built but never run, tf.Transform's asset folders) goes to this session's

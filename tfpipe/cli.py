@@ -13,9 +13,11 @@ from typing import Any, NoReturn
 from tfpipe.arg_types import claim_name, image_reference, known_task, port_number
 from tfpipe.errors import ComponentFailed, InputError, TfpipeError
 from tfpipe.interrupts import Terminated, exit_code, raise_on_sigterm, stop_reason
+from tfpipe.mlflow_env import apply_mlflow_defaults
 from tfpipe.registry import load_object, task_infos
 from tfpipe.serving_commands import COMMANDS as SERVING_COMMANDS
 from tfpipe.task import Command
+from tfpipe.user_caches import point_library_caches
 
 # The libraries whose Python logging tfpipe keeps at WARNING (INFO with --verbose).
 LIBRARY_LOGGERS = ("mlflow", "alembic", "apache_beam", "absl", "tensorflow")
@@ -142,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         at = argv.index("--")
         argv, beam_args = argv[:at], argv[at + 1:]
     args = build_parser().parse_args(argv)
+    apply_mlflow_defaults()
+    if args.command not in ("export", "run"):  # run: once its workdir exists; export's
+        point_library_caches(getattr(args, "workdir", None))  # --workdir is a remote store
     _quiet_libraries()
     try:
         if args.command == "run":

@@ -14,6 +14,7 @@ from tfpipe.files import ensure_within, prepare_workdir
 from tfpipe.locking import lock_path, pipeline_lock
 from tfpipe.registry import load_task, task_info
 from tfpipe.run_tmp import run_tmp
+from tfpipe.user_caches import library_caches
 from tfpipe.tracking_check import StoreCheck
 from tfpipe.tracking_orchestrated import check_orchestrator_run_id
 from tfpipe.tracking_server import keepalive_seconds
@@ -89,7 +90,8 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     # path lies where it should.
     store_check = StoreCheck(paths.tracking_uri) if tracking else None
     prepare_workdir(paths.workdir)
-    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet), run_tmp(paths.workdir):
+    with pipeline_lock(paths.workdir, name, wait=wait, quiet=quiet), run_tmp(paths.workdir), \
+            library_caches(paths.workdir):
         prepared = build_pipeline(task, data, config, paths)
         return _run_locked(prepared, beam_args, quiet, store_check, component, run_id,
                            started)

@@ -1,9 +1,10 @@
 """A new sqlite MLflow store starts as a copy of an empty, migrated store kept per MLflow version.
 
 MLflow builds a new sqlite store by running every schema migration, seconds of CPU (see
-benchmarks/RESULTS.md), on every new workdir, while the pipeline runs. The first store made
-by an MLflow version is migrated by MLflow itself into a template in the user's cache folder;
-later new stores copy it.
+benchmarks/RESULTS.md), on every new workdir, while the pipeline runs. When the user names a
+cache folder shared by their workdirs (TFPIPE_CACHE_DIR), the first store made by an MLflow
+version is migrated by MLflow itself into a template there, and later new stores copy it.
+Without one, nothing is written outside the workdir and MLflow migrates each new store.
 The template holds the schema only: MLflow adds its Default experiment when it opens the copy.
 """
 from __future__ import annotations
@@ -13,13 +14,9 @@ import os
 import shutil
 import tempfile
 
+from tfpipe.user_caches import shared_cache_dir
+
 SQLITE_PREFIX = "sqlite:///"
-
-
-def cache_dir() -> str:
-    """$XDG_CACHE_HOME/tfpipe, or ~/.cache/tfpipe."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tfpipe")
 
 
 def sqlite_path(tracking_uri: str) -> str | None:
@@ -36,18 +33,19 @@ def seed_new_store(tracking_uri: str) -> bool:
     if database is None or os.path.exists(database):
         return False
     template = template_path()
-    if not os.path.exists(template) and not make_template(template):
+    if template is None or (not os.path.exists(template) and not make_template(template)):
         return False
     os.makedirs(os.path.dirname(database) or ".", exist_ok=True)
     _copy_into_place(template, database)
     return True
 
 
-def template_path() -> str:
-    """The template for the installed MLflow version."""
+def template_path() -> str | None:
+    """The template for the installed MLflow version in TFPIPE_CACHE_DIR; None when unset."""
     import mlflow
 
-    return os.path.join(cache_dir(), f"mlflow-{mlflow.__version__}-empty.db")
+    folder = shared_cache_dir()
+    return os.path.join(folder, f"mlflow-{mlflow.__version__}-empty.db") if folder else None
 
 
 def make_template(template: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 
 from tfpipe.config import RunPaths
 from tfpipe.errors import TfpipeError
+from tfpipe.mlflow_env import MLFLOW_ENV_DEFAULTS
 from tfpipe.tracking import ComponentEvent, MlflowTracker, RunEnd
 from tfpipe.tracking_check import masked
 from tfpipe.tracking_server import (SessionOptions, claim_server, code_fingerprint, current_umask,
@@ -32,12 +33,6 @@ from tfpipe.warm_start import collector_paused
 # statement, so it is still there to record why its parent stopped.
 CHILD_COMMAND = ("from tfpipe.interrupts import ignore_stop_signals; ignore_stop_signals(); "
                  "import sys; from tfpipe.tracking_process import main; main(sys.argv[1:])")
-# MLflow's HTTP retries (by default 7, backing off to minutes in all) unless the user set
-# them: the store was checked at the start, so a server that goes away fails the run sooner.
-# MLflow's usage telemetry is off unless the user turned it on: a local run stays offline.
-MLFLOW_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
-                       "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
-                       "MLFLOW_DISABLE_TELEMETRY": "true"}
 # Seconds without a new event after which the child warms up registration; events already
 # queued (a cached run's records) go first.
 IDLE_BEFORE_WARMING = 0.3

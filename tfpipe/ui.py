@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from tfpipe import config as cfg
 from tfpipe.errors import InputError, TfpipeError
+from tfpipe.mlflow_env import MLFLOW_ENV_DEFAULTS
 
 HOST = "127.0.0.1"
 WORKFLOW = "workflowType=machine_learning"  # MLflow 3's "Model training" mode
@@ -45,7 +46,7 @@ def server_command(paths: cfg.RunPaths, port: int) -> list[str]:
 def server_environment() -> dict[str, str]:
     """The server's environment: MLflow's job runner (GenAI scorers) off, and its usage
     telemetry unless the user turned that on."""
-    return {"MLFLOW_DISABLE_TELEMETRY": "true", **os.environ,
+    return {**MLFLOW_ENV_DEFAULTS, **os.environ,
             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 

@@ -1,4 +1,5 @@
-"""New sqlite MLflow stores are copies of one migrated, empty template per MLflow version."""
+"""New sqlite MLflow stores are copies of one migrated, empty template per MLflow version, kept
+in the cache folder the user names (TFPIPE_CACHE_DIR); without one, nothing is kept."""
 from __future__ import annotations
 
 import os
@@ -9,7 +10,7 @@ from tfpipe.mlflow_store import seed_new_store, sqlite_path, template_path
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch) -> str:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TFPIPE_CACHE_DIR", str(tmp_path / "cache"))
     return str(tmp_path / "cache")
 
 
@@ -47,4 +48,15 @@ def test_only_sqlite_files_are_seeded(cache):
     assert sqlite_path("http://127.0.0.1:5000") is None
     assert sqlite_path("sqlite:///:memory:") is None
     assert not seed_new_store("http://127.0.0.1:5000")
-    assert not os.path.exists(os.path.join(cache, "tfpipe"))
+    assert not os.path.exists(cache)
+
+
+def test_without_a_cache_folder_no_template_is_written_anywhere(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    assert template_path() is None
+    assert not seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
+    assert list(home.iterdir()) == [] and not (tmp_path / "w").exists()

@@ -1,4 +1,5 @@
-"""A run's temporary files stay in its workdir: nothing is left in the system's temp folder."""
+"""A run's temporary files stay in its workdir: nothing is left in the system's temp folder,
+nor caches in the home folder."""
 from __future__ import annotations
 
 import os
@@ -37,16 +38,23 @@ def test_a_killed_runs_folder_is_swept_and_a_live_ones_kept(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_leaves_nothing_in_the_system_temp_folder(tmp_path):
-    system = tmp_path / "system-tmp"
+def test_a_run_writes_nothing_outside_its_workdir(tmp_path):
+    system, home = tmp_path / "system-tmp", tmp_path / "home"
     system.mkdir()
+    home.mkdir()
     workdir = tmp_path / "w"
+    unset = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "TFPIPE_CACHE_DIR", "MPLCONFIGDIR",
+             "KERAS_HOME")
     done = subprocess.run(
         [TFPIPE, "run", "forecasting", "--workdir", str(workdir), "--quiet",
          "--set", "epochs=2", "--set", "ensemble_size=1"],
         capture_output=True, text=True, cwd=tmp_path, timeout=900,
-        env={**os.environ, "TMPDIR": str(system)})
+        env={**{k: v for k, v in os.environ.items() if k not in unset},
+             "TMPDIR": str(system), "HOME": str(home)})
     assert done.returncode == 0, done.stderr[-3000:]
-    # TensorFlow's autograph wrote converted functions to the system folder before.
+    # TensorFlow's autograph wrote converted functions to the system folder before; the MLflow
+    # store template, matplotlib's font list and Keras's keras.json went to the home folder.
     assert sorted(os.listdir(system)) == []
+    assert sorted(os.listdir(home)) == []
+    assert sorted(os.listdir(workdir / "cache")) == ["keras", "matplotlib"]
     assert not [n for n in os.listdir(workdir / PARENT) if n.startswith(PREFIX)]
