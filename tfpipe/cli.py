@@ -145,10 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         argv, beam_args = argv[:at], argv[at + 1:]
     args = build_parser().parse_args(argv)
     apply_mlflow_defaults()
-    if args.command not in ("export", "run"):  # run: once its workdir exists; export's
-        point_library_caches(getattr(args, "workdir", None))  # --workdir is a remote store
     _quiet_libraries()
     try:
+        if args.command not in ("export", "run"):  # run: once its workdir exists; export's
+            point_library_caches(getattr(args, "workdir", None))  # --workdir: a remote store
         if args.command == "run":
             return _run(args, beam_args)
         if args.command == "export":

@@ -14,7 +14,7 @@ from tfpipe.files import ensure_within, prepare_workdir
 from tfpipe.locking import lock_path, pipeline_lock
 from tfpipe.registry import load_task, task_info
 from tfpipe.run_tmp import run_tmp
-from tfpipe.user_caches import library_caches
+from tfpipe.user_caches import check_shared_cache_dir, library_caches
 from tfpipe.tracking_check import StoreCheck
 from tfpipe.tracking_orchestrated import check_orchestrator_run_id
 from tfpipe.tracking_server import keepalive_seconds
@@ -82,6 +82,7 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
         config = prepare_config(task, config_file, sets)
         paths = cfg.run_paths(workdir, config)
         name = check_paths(task, config, paths)
+        check_shared_cache_dir()
         keepalive_seconds(config["tracking_keepalive_seconds"])  # a bad environment value
         beam_check.result()
     finally:

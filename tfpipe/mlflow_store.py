@@ -33,7 +33,10 @@ def seed_new_store(tracking_uri: str) -> bool:
     if database is None or os.path.exists(database):
         return False
     template = template_path()
-    if template is None or (not os.path.exists(template) and not make_template(template)):
+    try:
+        if template is None or (not os.path.exists(template) and not make_template(template)):
+            return False
+    except OSError:  # only a head start (a full disk, say): MLflow migrates the store itself
         return False
     os.makedirs(os.path.dirname(database) or ".", exist_ok=True)
     _copy_into_place(template, database)

@@ -11,6 +11,9 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+from tfpipe.errors import InputError
+from tfpipe.files import unwritable_reason
+
 CACHE_ENV = "TFPIPE_CACHE_DIR"
 WORKDIR_CACHE = "cache"  # <workdir>/cache
 # Environment variable -> subfolder, for the libraries that otherwise write into $HOME.
@@ -21,6 +24,15 @@ def shared_cache_dir() -> str | None:
     """The folder the user named for caches shared by every workdir, if any."""
     configured = os.environ.get(CACHE_ENV, "").strip()
     return os.path.abspath(os.path.expanduser(configured)) if configured else None
+
+
+def check_shared_cache_dir() -> None:
+    """InputError naming TFPIPE_CACHE_DIR when it is set to a folder that cannot be written."""
+    folder = shared_cache_dir()
+    reason = unwritable_reason(os.path.join(folder, "cache")) if folder else None
+    if reason:
+        raise InputError(f"TFPIPE_CACHE_DIR={folder}: {reason}; name a folder you can write, "
+                         "or unset it to keep caches in the workdir")
 
 
 def cache_dir(workdir: str) -> str:
@@ -36,6 +48,7 @@ def point_library_caches(workdir: str | None) -> dict[str, str]:
     """
     if not workdir or not os.path.isdir(workdir):
         return {}
+    check_shared_cache_dir()
     base = cache_dir(workdir)
     chosen = {name: os.path.join(base, folder) for name, folder in LIBRARY_HOMES.items()
               if not os.environ.get(name)}

@@ -60,3 +60,11 @@ def test_without_a_cache_folder_no_template_is_written_anywhere(tmp_path, monkey
     assert template_path() is None
     assert not seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
     assert list(home.iterdir()) == [] and not (tmp_path / "w").exists()
+
+
+def test_a_template_that_cannot_be_written_leaves_the_store_to_mlflow(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TFPIPE_CACHE_DIR", str(blocker / "cache"))
+    assert not seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
+    assert blocker.read_text() == "not a folder"

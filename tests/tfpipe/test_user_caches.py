@@ -32,3 +32,21 @@ def test_a_named_cache_folder_and_the_users_own_settings_win(tmp_path, monkeypat
 def test_no_workdir_points_nothing(monkeypatch):
     monkeypatch.delenv("MPLCONFIGDIR", raising=False)
     assert point_library_caches(None) == {} and "MPLCONFIGDIR" not in os.environ
+
+
+def test_an_unwritable_cache_folder_is_a_one_line_error_before_the_run(tmp_path, monkeypatch,
+                                                                        capsys):
+    from tfpipe.cli import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TFPIPE_CACHE_DIR", str(blocker / "cache"))
+    workdir = tmp_path / "w"
+    assert main(["run", "forecasting", "--workdir", str(workdir)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"tfpipe: error: TFPIPE_CACHE_DIR={blocker / 'cache'}: {blocker} is a file, "
+                   "not a folder; name a folder you can write, or unset it to keep caches in "
+                   "the workdir"]
+    assert not workdir.exists()
+    workdir.mkdir()
+    assert main(["runs", "--workdir", str(workdir)]) == 2
