@@ -134,11 +134,19 @@ def unwritable_reason(path: str) -> str | None:
         return "is a folder"
     if os.path.exists(path):
         return None if os.access(path, os.W_OK) else "is not writable"
-    folder = os.path.dirname(path)
-    while not os.path.exists(folder):
-        folder = os.path.dirname(folder)
-    if not os.path.isdir(folder):
-        return f"{folder} is a file, not a folder"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot write in {folder}"
+    return folder_unwritable_reason(os.path.dirname(path))
+
+
+def folder_unwritable_reason(folder: str) -> str | None:
+    """Why files could not be made in `folder` (None if they could), checked without writing.
+
+    A missing folder counts as writable when the nearest existing one on its path is.
+    """
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write in {existing}"
     return None

@@ -14,10 +14,10 @@ from tfpipe.files import ensure_within, prepare_workdir
 from tfpipe.locking import lock_path, pipeline_lock
 from tfpipe.registry import load_task, task_info
 from tfpipe.run_tmp import run_tmp
-from tfpipe.user_caches import check_shared_cache_dir, library_caches
 from tfpipe.tracking_check import StoreCheck
 from tfpipe.tracking_orchestrated import check_orchestrator_run_id
 from tfpipe.tracking_server import keepalive_seconds
+from tfpipe.user_caches import check_shared_cache_dir, library_caches
 
 
 def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 
 from tfpipe.errors import InputError
-from tfpipe.files import unwritable_reason
+from tfpipe.files import folder_unwritable_reason
 
 CACHE_ENV = "TFPIPE_CACHE_DIR"
 WORKDIR_CACHE = "cache"  # <workdir>/cache
@@ -29,7 +29,7 @@ def shared_cache_dir() -> str | None:
 def check_shared_cache_dir() -> None:
     """InputError naming TFPIPE_CACHE_DIR when it is set to a folder that cannot be written."""
     folder = shared_cache_dir()
-    reason = unwritable_reason(os.path.join(folder, "cache")) if folder else None
+    reason = folder_unwritable_reason(folder) if folder else None
     if reason:
         raise InputError(f"TFPIPE_CACHE_DIR={folder}: {reason}; name a folder you can write, "
                          "or unset it to keep caches in the workdir")

@@ -50,3 +50,13 @@ def test_an_unwritable_cache_folder_is_a_one_line_error_before_the_run(tmp_path,
     assert not workdir.exists()
     workdir.mkdir()
     assert main(["runs", "--workdir", str(workdir)]) == 2
+
+
+def test_a_cache_folder_that_exists_with_a_cache_inside_is_fine(tmp_path, monkeypatch):
+    from tfpipe.user_caches import check_shared_cache_dir
+
+    (tmp_path / "shared" / "cache").mkdir(parents=True)
+    monkeypatch.setenv("TFPIPE_CACHE_DIR", str(tmp_path / "shared"))
+    check_shared_cache_dir()
+    monkeypatch.setenv("TFPIPE_CACHE_DIR", str(tmp_path / "not-yet" / "made"))
+    check_shared_cache_dir()
