@@ -11,7 +11,7 @@ from typing import Any
 from tfpipe.cache import canonical_json, digest, flatten
 from tfpipe.config import RunPaths
 from tfpipe.faults import pause_point
-from tfpipe.run_sweep import PARENT_TAG, owner_tags, sweep_stale_runs
+from tfpipe.run_sweep import PARENT_TAG, owner_gone, owner_tags, sweep_stale_runs
 from tfpipe.mlflow_artifacts import client_for, experiment_location, uses_workdir_artifacts
 from tfpipe.tracking_review import (EXPERIMENT_KIND, NOTE_TAG, dataset_entity, decision_metrics,
                                     decision_note, decision_tags, model_version_path)
@@ -177,6 +177,18 @@ class MlflowTracker:
         self.client.log_batch(self.run_id, metrics=metrics,
                               tags=[RunTag(k, v) for k, v in tags.items()])
         self.client.set_terminated(self.run_id, "FINISHED", end_time=ended)
+
+    def close_if_abandoned(self, wait_seconds: float) -> list[str]:
+        """Once the run's process has ended without closing the run (killed outright), close
+        its runs as the next run's sweep would: KILLED, with the reason. The closed run ids."""
+        if self.client is None or not self.run_id:
+            return []
+        deadline = time.monotonic() + wait_seconds
+        while owner_gone(self.owner) is None:  # its pipe closes a moment before it is gone
+            if time.monotonic() >= deadline:
+                return []  # still there: it closed the connection, not its life
+            time.sleep(0.05)
+        return sweep_stale_runs(self.client, [self.experiment_id])
 
     def fail(self, message: str) -> None:
         """Mark the parent run failed with the error."""

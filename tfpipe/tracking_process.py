@@ -36,6 +36,8 @@ CHILD_COMMAND = ("from tfpipe.interrupts import ignore_stop_signals; ignore_stop
 # Seconds without a new event after which the child warms up registration; events already
 # queued (a cached run's records) go first.
 IDLE_BEFORE_WARMING = 0.3
+# Seconds to wait, after the run's pipe closed without a word, for its process to be gone.
+OWNER_EXIT_SECONDS = 30.0
 
 
 class TrackingFailed(TfpipeError):
@@ -69,6 +71,10 @@ def serve(requests: Connection, replies: Connection) -> bool:
                 warmed = True
         replies.send(("done", {"run_id": tracker.run_id, "registered": tracker.registered}))
         return True
+    except EOFError:  # the run's process ended without a word (killed outright, SIGKILL)
+        with contextlib.suppress(Exception):  # else the next run's sweep closes the runs
+            tracker.close_if_abandoned(OWNER_EXIT_SECONDS)
+        return False
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         with contextlib.suppress(OSError):  # a parent that is gone cannot be told

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -74,3 +75,39 @@ def test_the_next_run_resumes_after_the_components_that_finished(tmp_path, tiny_
     assert "[1/5] ingest: cached" in again.stderr and "[2/5] transform: cached" in again.stderr
     assert "[3/5] train: ran" in again.stderr
 
+
+
+def parent_ends(workdir: str) -> list[tuple[str, str | None]]:
+    """(status, tfpipe.end_reason tag) of every pipeline run in the workdir's store."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
+    return [(run.info.status, run.data.tags.get("tfpipe.end_reason"))
+            for experiment in client.search_experiments()
+            for run in client.search_runs([experiment.experiment_id])
+            if "mlflow.parentRunId" not in run.data.tags]
+
+
+@pytest.mark.slow
+def test_a_run_killed_outright_is_closed_by_its_tracking_process(tmp_path, tiny_series_csv,
+                                                                 services):
+    workdir = str(tmp_path / "w")
+    process = subprocess.Popen(  # no early stop: the run is still training when killed
+        [TFPIPE, "run", "forecasting", "--data", tiny_series_csv, "--workdir", workdir,
+         "--set", "epochs=1000", "--set", "patience=1000", "--set", "ensemble_size=1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.strip().startswith("[train] training on"):
+            break
+    services.wait(lambda: [s for s, _ in parent_ends(workdir)] == ["RUNNING"],
+                  "the run's MLflow run to open", process=process)
+    process.kill()  # SIGKILL to the run's process alone: no handler runs in it
+    process.wait(timeout=900)
+    process.stderr.read()  # the tracking process shares this pipe: never let it fill up
+    # Closed without a next run, as that run's sweep would have closed it.
+    services.wait(lambda: [s for s, _ in parent_ends(workdir)] == ["KILLED"],
+                  "the tracking process to close the run")
+    ((_, reason),) = parent_ends(workdir)
+    assert reason == (f"KILLED: its process {process.pid} on {socket.gethostname()} ended "
+                      "without closing the run")
