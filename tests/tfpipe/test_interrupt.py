@@ -13,15 +13,15 @@ import pytest
 TFPIPE = os.path.join(os.path.dirname(sys.executable), "tfpipe")
 
 
-def parent_runs(workdir: str) -> list[tuple[str, str | None]]:
-    """(status, tfpipe.error tag) of every pipeline run in the workdir's store."""
+def parent_runs(workdir: str, tag: str = "tfpipe.error") -> list[tuple[str, str | None]]:
+    """(status, `tag`) of every pipeline run in the workdir's store."""
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
     runs = [run for experiment in client.search_experiments()
             for run in client.search_runs([experiment.experiment_id])
             if "mlflow.parentRunId" not in run.data.tags]
-    return [(run.info.status, run.data.tags.get("tfpipe.error")) for run in runs]
+    return [(run.info.status, run.data.tags.get(tag)) for run in runs]
 
 
 def run_and_stop(workdir: str, data: str, stop: signal.Signals, at: str) -> tuple[int, str]:
@@ -76,18 +76,6 @@ def test_the_next_run_resumes_after_the_components_that_finished(tmp_path, tiny_
     assert "[3/5] train: ran" in again.stderr
 
 
-
-def parent_ends(workdir: str) -> list[tuple[str, str | None]]:
-    """(status, tfpipe.end_reason tag) of every pipeline run in the workdir's store."""
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/mlflow.db")
-    return [(run.info.status, run.data.tags.get("tfpipe.end_reason"))
-            for experiment in client.search_experiments()
-            for run in client.search_runs([experiment.experiment_id])
-            if "mlflow.parentRunId" not in run.data.tags]
-
-
 @pytest.mark.slow
 def test_a_run_killed_outright_is_closed_by_its_tracking_process(tmp_path, tiny_series_csv,
                                                                  services):
@@ -100,14 +88,14 @@ def test_a_run_killed_outright_is_closed_by_its_tracking_process(tmp_path, tiny_
     for line in process.stderr:
         if line.strip().startswith("[train] training on"):
             break
-    services.wait(lambda: [s for s, _ in parent_ends(workdir)] == ["RUNNING"],
+    services.wait(lambda: [s for s, _ in parent_runs(workdir)] == ["RUNNING"],
                   "the run's MLflow run to open", process=process)
     process.kill()  # SIGKILL to the run's process alone: no handler runs in it
     process.wait(timeout=900)
     process.stderr.read()  # the tracking process shares this pipe: never let it fill up
     # Closed without a next run, as that run's sweep would have closed it.
-    services.wait(lambda: [s for s, _ in parent_ends(workdir)] == ["KILLED"],
+    services.wait(lambda: [s for s, _ in parent_runs(workdir)] == ["KILLED"],
                   "the tracking process to close the run")
-    ((_, reason),) = parent_ends(workdir)
+    ((_, reason),) = parent_runs(workdir, "tfpipe.end_reason")
     assert reason == (f"KILLED: its process {process.pid} on {socket.gethostname()} ended "
                       "without closing the run")
