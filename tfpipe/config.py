@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tfpipe import settings
-from tfpipe.errors import InputError
+from tfpipe.errors import InputError, did_you_mean
 from tfpipe.settings import Settings
 
 
@@ -91,18 +91,21 @@ def _unique_keys_loader() -> Any:
 
 
 def resolve(settings_type: type[Settings], file_values: Mapping[str, Any],
-            sets: list[str]) -> dict[str, Any]:
-    """Task defaults, then file values, then `--set` overrides: typed, range-checked, complete."""
+            sets: list[str], file_origin: str = "config file") -> dict[str, Any]:
+    """Task defaults, then file values, then `--set` overrides: typed, range-checked, complete.
+
+    Errors about a key name where it was given: `file_origin` or the `--set` item.
+    """
     merged = settings.defaults(settings_type)
     known = set(merged)
 
     def check(key: str, origin: str) -> None:
         if key not in known:
-            raise InputError(f"{origin}: unknown config key {key!r}; known keys: "
-                             f"{', '.join(sorted(known))}")
+            raise InputError(f"{origin}: unknown config key {key!r}{did_you_mean(key, known)}; "
+                             f"known keys: {', '.join(sorted(known))}")
 
     for key, value in file_values.items():
-        check(str(key), "config file")
+        check(str(key), file_origin)
         merged[str(key)] = settings.coerce(settings_type, str(key), value)
     for item in sets:
         if "=" not in item:

@@ -1,4 +1,6 @@
 """Errors the CLI turns into one clear line on stderr."""
+import difflib
+from collections.abc import Iterable
 
 
 class TfpipeError(Exception):
@@ -42,3 +44,9 @@ def rpc_status(error: BaseException) -> str | None:
     except Exception:  # noqa: BLE001 - not a gRPC status after all: described as usual
         return None
     return f"gRPC {getattr(status, 'name', status)}: {' '.join(str(text or '').split())}"
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice to a mistyped name, else ''."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -24,7 +24,7 @@ def prepare_config(task: str, config_file: str | None, sets: list[str]) -> dict[
     """Task defaults + file + overrides, validated by the task."""
     info = task_info(task)
     values = cfg.load_file(config_file) if config_file else {}
-    config = cfg.resolve(info.settings, values, sets)
+    config = cfg.resolve(info.settings, values, sets, f"config file {config_file}")
     config["model_name"] = config["model_name"] or info.default_model_name
     return config
 

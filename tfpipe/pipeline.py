@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from tfpipe.component import ComponentSpec
-from tfpipe.errors import InputError
+from tfpipe.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:  # the runner imports this module
     from tfpipe.runner import RunState
@@ -79,8 +79,9 @@ class Pipeline:
         for node in self.nodes:
             if node.name == name:
                 return node
-        raise InputError(f"pipeline {self.name} has no component {name!r}; choose one of: "
-                         f"{', '.join(n.name for n in self.ordered())}")
+        names = [n.name for n in self.ordered()]
+        raise InputError(f"pipeline {self.name} has no component {name!r}"
+                         f"{did_you_mean(name, names)}; choose one of: {', '.join(names)}")
 
     def upstream(self, name: str) -> set[str]:
         """Every node whose output `name` needs, directly or through other nodes."""

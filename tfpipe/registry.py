@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from typing import Any
 
-from tfpipe.errors import InputError
+from tfpipe.errors import InputError, did_you_mean
 from tfpipe.task import Task, TaskInfo
 
 TASKS_PACKAGE = "tfpipe.pipelines"
@@ -39,8 +39,8 @@ def task_info(name: str) -> TaskInfo:
     try:
         return task_infos()[name]
     except KeyError:
-        raise InputError(f"unknown task {name!r}; choose one of: {', '.join(task_names())}") \
-            from None
+        raise InputError(f"unknown task {name!r}{did_you_mean(name, task_names())}; "
+                         f"choose one of: {', '.join(task_names())}") from None
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,7 +19,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar, Union
 
-from tfpipe.errors import InputError
+from tfpipe.errors import InputError, did_you_mean
 from tfpipe.schedule import parse_schedule
 
 # One pattern for names that become folders, TF Serving model names and MLflow registry names.
@@ -243,7 +243,8 @@ def parse(settings_type: type[S], values: Mapping[str, Any]) -> S:
     fields = _fields(settings_type)
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise InputError(f"unknown config key(s) {', '.join(unknown)}; known keys: "
+        named = ", ".join(f"{name}{did_you_mean(name, fields)}" for name in unknown)
+        raise InputError(f"unknown config key(s) {named}; known keys: "
                          f"{', '.join(sorted(fields))}")
     typed = {name: coerce(settings_type, name, value) for name, value in values.items()}
     for name, value in typed.items():

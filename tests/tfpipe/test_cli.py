@@ -81,7 +81,9 @@ def test_missing_file_and_unknown_task(tmp_path, capsys):
                                  "--workdir", str(tmp_path / "w"), "--quiet"])
     assert code == 2 and "*.csv: is a pattern matching 1 file(s); forecasting reads one" in err
     code, err = run_cli(capsys, ["run", "weather", "--workdir", str(tmp_path / "w")])
-    assert code == 2 and "unknown task 'weather'" in err
+    assert code == 2 and "unknown task 'weather'; choose one of: forecasting" in err
+    code, err = run_cli(capsys, ["run", "forecastng", "--workdir", str(tmp_path / "w")])
+    assert code == 2 and "unknown task 'forecastng' (did you mean 'forecasting'?)" in err
 
 
 def test_bad_config_value_names_the_key(tmp_path, capsys):

@@ -56,6 +56,8 @@ def test_an_unknown_component_and_a_bad_run_id_fail_before_anything_runs(tmp_pat
     with pytest.raises(InputError, match="has no component 'tune'; choose one of: ingest, "
                                          "transform, train, evaluate, push"):
         component(tiny_series_csv, str(tmp_path / "w"), "tune", None)
+    with pytest.raises(InputError, match="has no component 'trian' \\(did you mean 'train'\\?\\)"):
+        component(tiny_series_csv, str(tmp_path / "w"), "trian", None)
     with pytest.raises(InputError, match="--run-id \"x'y\""):
         component(tiny_series_csv, str(tmp_path / "w"), "ingest", "x'y")
     assert not (tmp_path / "w" / "artifacts" / "forecasting").exists()

@@ -57,6 +57,36 @@ def test_unknown_key_names_the_key_and_known_keys():
         cfg.resolve(DemoSettings, {}, ["windw_size=3"])
 
 
+@pytest.mark.parametrize("files, sets, message", [
+    ({"windw_size": 3}, [], "config file run.yaml: unknown config key 'windw_size' "
+                            "(did you mean 'window_size'?); known keys: champion_"),
+    ({}, ["learning_rat=0.1"], "--set learning_rat=0.1: unknown config key 'learning_rat' "
+                               "(did you mean 'learning_rate'?); known keys: "),
+    ({}, ["colour=red"], "--set colour=red: unknown config key 'colour'; known keys: "),
+])
+def test_a_mistyped_name_is_reported_where_it_was_given_with_the_closest_key(files, sets,
+                                                                            message):
+    with pytest.raises(InputError) as raised:
+        cfg.resolve(DemoSettings, files, sets, "config file run.yaml")
+    assert str(raised.value).startswith(message)
+
+
+def test_a_mistyped_key_in_a_config_file_names_that_file(tmp_path):
+    from tfpipe.local_run import prepare_config
+
+    path = tmp_path / "run.yaml"
+    path.write_text("epochs: 3\nwindw_size: 4\n")
+    with pytest.raises(InputError, match=f"^config file {path}: unknown config key "
+                                         "'windw_size' \\(did you mean 'window_size'\\?\\)"):
+        prepare_config("forecasting", str(path), [])
+
+
+def test_unknown_keys_passed_to_parse_each_get_their_closest_key():
+    with pytest.raises(InputError, match="unknown config key\\(s\\) flg \\(did you mean "
+                                         "'flag'\\?\\), windw \\(did you mean 'window_size'"):
+        settings.parse(DemoSettings, {"windw": 1, "flg": True})
+
+
 @pytest.mark.parametrize("item, message", [
     ("window_size=abc", "window_size='abc': expected int"),
     ("window_size=2.5", "window_size='2.5': expected int"),
