@@ -80,11 +80,14 @@ class Columns(dict):
     """A split's raw columns, each read (alone) from the records the first time it is asked
     for: plots get the label or time column without the split's features being loaded.
 
-    A dict (the type the task hooks take) whose keys are every column of the spec.
+    A dict (the type the task hooks take) whose keys are every column of the spec; `known`
+    columns, already read by the caller, are not read again.
     """
 
-    def __init__(self, root: str, split: str, spec: dict[str, Any]) -> None:
-        super().__init__()
+    def __init__(self, root: str, split: str, spec: dict[str, Any],
+                 known: dict[str, np.ndarray] | None = None) -> None:
+        super().__init__({name: values for name, values in (known or {}).items()
+                          if name in spec})
         self._root, self._split, self._spec = root, split, spec
 
     def __missing__(self, name: str) -> np.ndarray:

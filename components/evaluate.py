@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
             champion_note = _champion_note(champion, error)
     context.log("scoring the candidate on the eval split")
     scored = score_batches(hooks, eval_stream.raw_batches(examples.uri, "eval", spec),
-                           models, stats, params)
+                           models, stats, params, keep=hooks.plot_columns)
     if scored.dropped is not None:
         champion_note = _champion_note(champion, scored.dropped)
     if champion_note:
@@ -65,8 +65,8 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
     np.savez(evaluation.path("predictions.npz"), **arrays)
     plots = [charts.candidate_vs_baselines(candidate, scores, evaluation.uri)]
     # Plots read the eval columns they use (labels, time), one at a time, never the features.
-    plots += hooks.plots(eval_stream.Columns(examples.uri, "eval", spec), predictions,
-                         evaluation.uri)
+    plots += hooks.plots(eval_stream.Columns(examples.uri, "eval", spec, scored.columns),
+                         predictions, evaluation.uri)
     verdict = "blessed" if decision["blessed"] else "not blessed"
     context.log(f"{verdict}: {decision['reason']}")
     # Candidate and baseline metrics go on the parent run from blessing.json (tracking).
@@ -86,11 +86,12 @@ class Scored:
     labels: Any
     predictions: dict[str, Any]
     dropped: Exception | None = None  # why the champion could not be scored, if it could not
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # the raw columns kept
 
 
 def score_batches(hooks: Task, batches: Iterable[dict[str, np.ndarray]],
                   models: dict[str, Any], statistics: dict[str, Any],
-                  params: dict[str, Any]) -> Scored:
+                  params: dict[str, Any], keep: Iterable[str] = ()) -> Scored:
     """Score raw eval batches one at a time: models through their signature, baselines by the
     task; only labels and predictions (a few numbers per example) outlive each batch.
 
@@ -102,9 +103,12 @@ def score_batches(hooks: Task, batches: Iterable[dict[str, np.ndarray]],
 
     labels: list[np.ndarray] = []
     parts: dict[str, list[np.ndarray]] = {}
+    kept: dict[str, list[np.ndarray]] = {name: [] for name in keep}
     dropped = None
     for raw in batches:
         labels.append(np.asarray(hooks.eval_labels(raw)))
+        for name, values in kept.items():
+            values.append(np.asarray(raw[name]))
         inputs = hooks.eval_inputs(raw)
         batch = {"candidate": hooks.eval_predictions(call_batched(models["candidate"], inputs))}
         batch.update(hooks.baselines(raw, statistics, params))
@@ -119,7 +123,8 @@ def score_batches(hooks: Task, batches: Iterable[dict[str, np.ndarray]],
             parts.setdefault(name, []).append(np.asarray(predictions))
     return Scored(labels=np.concatenate(labels) if labels else np.zeros((0,)),
                   predictions={name: np.concatenate(values) for name, values in parts.items()},
-                  dropped=dropped)
+                  dropped=dropped,
+                  columns={name: np.concatenate(values) for name, values in kept.items()})
 
 
 def _champion_note(champion: dict[str, Any], error: Exception) -> str:

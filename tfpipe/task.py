@@ -70,6 +70,9 @@ class Task(ABC, Generic[S]):
     # Quarantine reason -> what it means and what to do; ingest quotes it when a split ends
     # up empty because its rows were quarantined.
     quarantine_reasons: ClassVar[dict[str, str]] = {}
+    # Raw eval columns `plots` reads: evaluate keeps them while it scores, so the eval split
+    # is read once. A column asked for but not listed is still read, in a second pass.
+    plot_columns: ClassVar[tuple[str, ...]] = ()
 
     def settings(self, params: Mapping[str, Any]) -> S:
         """A component's params as the task's typed settings (keys it does not use: defaults)."""

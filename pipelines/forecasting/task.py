@@ -48,6 +48,7 @@ class ForecastingTask(Task[ForecastingSettings]):
 
     info = TASK
     validation_order = VALIDATION_ORDER
+    plot_columns = ("target_index", "target")
 
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write the book's seeded synthetic series (trend, seasonality, noise) as a CSV."""

@@ -119,6 +119,7 @@ class TextTask(Task[TextSettings]):
 
     info = TASK
     quarantine_reasons = EXPLANATIONS
+    plot_columns = (LABEL_INDEX_KEY, LABEL_KEY)
 
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write the seeded templated sentiment corpus (TSV with a header)."""

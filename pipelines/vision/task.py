@@ -64,6 +64,7 @@ class VisionTask(Task[VisionSettings]):
     """vision: see tfpipe.task.Task for each hook's contract."""
 
     info = TASK
+    plot_columns = (LABEL_KEY,)
 
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write scikit-learn's bundled 8x8 digits as a .npz (offline)."""

@@ -154,3 +154,21 @@ def test_columns_read_only_the_column_asked_for(tmp_path):
     assert columns.loaded == ["label"]
     with pytest.raises(KeyError):
         columns["missing"]
+
+
+def test_columns_known_to_the_caller_are_not_read_again(tmp_path):
+    spec = write_split(str(tmp_path / "split"), 25)
+    kept = np.arange(25) % 2
+    # No records where it would read: a read would give an empty column, not the kept one.
+    columns = eval_stream.Columns(str(tmp_path / "nothing"), "eval", spec,
+                                  known={"label": kept, "other": kept})
+    np.testing.assert_array_equal(columns["label"], kept)
+    assert columns.loaded == ["label"] and "other" not in columns
+
+
+def test_score_batches_keeps_the_columns_asked_for_over_every_batch(tmp_path):
+    models = {"candidate": load_signature(save_doubler(str(tmp_path / "m")))}
+    scored = score_batches(RowWiseTask(), LiveBatches(rows=100, batch_size=30), models,
+                           {"factor": 1.0}, {}, keep=("label",))
+    assert list(scored.columns) == ["label"]
+    np.testing.assert_array_equal(scored.columns["label"], np.arange(100) % 3)

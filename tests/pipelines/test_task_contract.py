@@ -141,7 +141,9 @@ def test_hooks_give_results_of_the_contracted_shapes(name, runs, tmp_path, edge_
     scored = {key: hooks.metrics(hooks.eval_labels(raw), v) for key, v in baselines.items()}
     checks = hooks.value_checks(metrics, scored, params)
     assert isinstance(checks, list) and checks
-    plots = hooks.plots(raw, {"candidate": predictions, **baselines}, str(tmp_path))
+    # The plots read only the columns the task lists (evaluate keeps those while scoring).
+    listed = {column: raw[column] for column in hooks.plot_columns}
+    plots = hooks.plots(listed, {"candidate": predictions, **baselines}, str(tmp_path))
     assert all(os.path.isfile(os.path.join(tmp_path, plot)) for plot in plots)
 
     # Every text input a task serves answers empty, blank, very long and non-ASCII strings
