@@ -274,9 +274,15 @@ def _folder_files(folder: str) -> list[str]:
     return paths
 
 
+# A fingerprint part kept to explain a re-run, not keyed: each data input's files and their
+# digests, which the "data" part already covers.
+DATA_FILES = "data_files"
+
+
 def cache_key(fingerprint: dict[str, Any]) -> str:
     """The key of a component run from its fingerprint parts."""
-    return digest(canonical_json(fingerprint))
+    return digest(canonical_json({part: value for part, value in fingerprint.items()
+                                  if part != DATA_FILES}))
 
 
 def explain_change(previous: dict[str, Any] | None, current: dict[str, Any]) -> str:
@@ -292,9 +298,18 @@ def explain_change(previous: dict[str, Any] | None, current: dict[str, Any]) -> 
     for group in ("params", "data", "inputs"):
         old, new = flatten(previous.get(group, {})), flatten(current.get(group, {}))
         names = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if group == "data":
+            names = [_data_change(name, previous, current) for name in names]
         if names:
             changed.append(f"{group} changed: {', '.join(names)}")
     return "; ".join(changed) or "no complete artifact (earlier run interrupted or removed)"
+
+
+def _data_change(name: str, previous: dict[str, Any], current: dict[str, Any]) -> str:
+    """A changed data input, with its changed files when both runs named them."""
+    files = _changed_files(previous.get(DATA_FILES, {}).get(name),
+                           current.get(DATA_FILES, {}).get(name))
+    return f"{name} ({files})" if files else name
 
 
 def _changed_files(old: Any, new: Any, most: int = 6) -> str:

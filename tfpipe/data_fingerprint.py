@@ -14,6 +14,9 @@ import os
 from typing import Any
 
 MEMO_NAME = ".data-digests.json"
+# Up to this many files, a component's record names each with its digest, so the reason a
+# component re-runs names the changed files; a larger input is named as a whole.
+MOST_FILES_NAMED = 1000
 
 
 def data_files(path: str) -> list[str]:
@@ -64,7 +67,15 @@ def _save(memo_path: str, memo: dict[str, Any]) -> None:
 
 def fingerprint(path: str, memo_path: str | None = None) -> str:
     """Digest of the data's file names and contents; unchanged files are not re-read."""
+    return fingerprint_files(path, memo_path)[0]
+
+
+def fingerprint_files(path: str, memo_path: str | None = None
+                      ) -> tuple[str, dict[str, str] | None]:
+    """`fingerprint`, and each file's digest by its name under the input (None past
+    MOST_FILES_NAMED files)."""
     memo = _load(memo_path)
+    named: dict[str, str] = {}
     changed = False
     base = path if os.path.exists(path) else os.path.dirname(path)
     hasher = hashlib.sha256()
@@ -76,8 +87,10 @@ def fingerprint(path: str, memo_path: str | None = None) -> str:
             entry = [stat_key, content_digest(absolute)]
             memo[absolute] = entry
             changed = True
-        hasher.update(os.path.relpath(item, base).encode())
+        name = os.path.relpath(item, base)
+        hasher.update(name.encode())
         hasher.update(entry[1].encode())
+        named[os.path.basename(item) if name == os.curdir else name] = entry[1][:16]
     if changed and memo_path:
         _save(memo_path, memo)
-    return hasher.hexdigest()[:20]
+    return hasher.hexdigest()[:20], named if len(named) <= MOST_FILES_NAMED else None

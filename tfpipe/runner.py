@@ -181,13 +181,15 @@ class LocalRunner:
     def _fingerprint(self, state: RunState, node: Node, params: dict[str, Any]) -> dict:
         spec = node.component
         task = state.pipeline.task_module
+        data = {k: data_fingerprint.fingerprint_files(params[k], self._data_memo)
+                for k in spec.data_params}
         return {
             "component": spec.name,
             "component_source": cache.source_digest(spec.fn),
             "task_source": cache.package_digest(task) if task is not None else "",
             "params": {k: v for k, v in params.items() if k not in spec.data_params},
-            "data": {k: data_fingerprint.fingerprint(params[k], self._data_memo)
-                     for k in spec.data_params},
+            "data": {k: whole for k, (whole, _) in data.items()},
+            cache.DATA_FILES: {k: named for k, (_, named) in data.items() if named is not None},
             "inputs": {name: state.outcomes[ref.node].key for name, ref in node.inputs.items()},
             "libraries": cache.library_versions(),
         }

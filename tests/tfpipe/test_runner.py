@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from tfpipe import cache, data_fingerprint
 from tfpipe.artifacts import Artifact
 from tfpipe.component import DataPath, Input, Output, Parameter, Report, component
 from tfpipe.errors import ComponentFailed
@@ -17,10 +18,14 @@ CALLS: list[str] = []
 
 @component
 def produce(source: DataPath, scale: Parameter[int], numbers: Output[Artifact]) -> Report:
-    """Read integers from a file, multiply them."""
+    """Read integers from a file (or a folder's files), multiply them."""
     CALLS.append("produce")
-    with open(source, encoding="utf-8") as handle:
-        values = [int(line) * scale for line in handle if line.strip()]
+    paths = ([os.path.join(source, name) for name in sorted(os.listdir(source))]
+             if os.path.isdir(source) else [source])
+    values = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            values += [int(line) * scale for line in handle if line.strip()]
     with open(numbers.path("values.txt"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(map(str, values)))
     return Report(metrics={"count": len(values)})
@@ -121,8 +126,40 @@ def test_changing_input_file_content_reruns_everything(tmp_path, source):
     CALLS.clear()
     state = runner.run(make_pipeline(source))
     assert CALLS == ["produce", "total"]
-    assert state.outcomes["produce"].reason == "data changed: source"
+    assert state.outcomes["produce"].reason == f"data changed: source ({os.path.basename(source)})"
     assert read_total(state) == "20"
+
+
+def test_a_data_change_names_the_files_changed_added_and_removed(tmp_path):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text(f"{len(name)}\n")
+    runner = LocalRunner(str(tmp_path / "w"), quiet=True)
+    runner.run(make_pipeline(str(folder)))
+    (folder / "b.txt").write_text("9\n")
+    (folder / "c.txt").unlink()
+    (folder / "d.txt").write_text("6\n")
+    state = runner.run(make_pipeline(str(folder)))
+    assert state.outcomes["produce"].reason == \
+        "data changed: source (b.txt, c.txt (removed), d.txt (new))"
+    # The named files explain the change; they are not part of the key.
+    fingerprint = state.outcomes["produce"].record.fingerprint
+    assert cache.cache_key(fingerprint) == cache.cache_key(
+        {k: v for k, v in fingerprint.items() if k != cache.DATA_FILES})
+
+
+def test_an_input_of_more_files_than_are_named_is_named_as_a_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_fingerprint, "MOST_FILES_NAMED", 2)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text("1\n")
+    runner = LocalRunner(str(tmp_path / "w"), quiet=True)
+    runner.run(make_pipeline(str(folder)))
+    (folder / "a.txt").write_text("2\n")
+    state = runner.run(make_pipeline(str(folder)))
+    assert state.outcomes["produce"].reason == "data changed: source"
 
 
 def test_crash_leaves_no_artifact_and_resume_uses_cache(tmp_path, source, monkeypatch):
