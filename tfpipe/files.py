@@ -150,3 +150,12 @@ def folder_unwritable_reason(folder: str) -> str | None:
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"cannot write in {existing}"
     return None
+
+
+def not_utf8(text: str) -> str | None:
+    """What is wrong with text read with errors="surrogateescape" when a byte was not UTF-8
+    (naming the byte and the fix), else None."""
+    for char in text:
+        if "\udc80" <= char <= "\udcff":
+            return f"not UTF-8 text (byte 0x{ord(char) - 0xdc00:02x}); save the file as UTF-8"
+    return None

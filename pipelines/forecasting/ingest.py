@@ -21,6 +21,9 @@ class ParseRow(beam.DoFn):
         self.schema = load_schema("forecasting")
 
     def process(self, row: dict[str, Any]):
+        if "problem" in row:  # a cell that is not UTF-8 (series.iter_rows)
+            yield beam.pvalue.TaggedOutput("bad", _bad(self.source, row["row"], row["problem"]))
+            return
         if not row["time"]:
             yield beam.pvalue.TaggedOutput("bad", _bad(self.source, row["row"],
                                                        "missing timestamp"))

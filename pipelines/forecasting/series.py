@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from tfpipe.files import count_lines
+from tfpipe.files import count_lines, not_utf8
 
 
 def synthetic_series(length: int = 1461, period: int = 365, seed: int = 42) -> np.ndarray:
@@ -30,11 +30,14 @@ def write_series_csv(path: str, values: np.ndarray) -> None:
 
 
 def read_header(path: str) -> list[str]:
-    """Column names of a CSV file; raises ValueError naming the file when it has none."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    """Column names of a CSV file; raises ValueError when it has none or they are not UTF-8."""
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         header = next(csv.reader(handle), None)
     if not header or not any(cell.strip() for cell in header):
         raise ValueError("empty file (no header row)")
+    problem = not_utf8(",".join(header))
+    if problem:
+        raise ValueError(f"header row: {problem}")
     return [cell.strip() for cell in header]
 
 
@@ -44,17 +47,29 @@ def count_rows(path: str) -> int:
 
 
 def iter_rows(path: str, time_column: str, value_column: str) -> Iterator[dict[str, Any]]:
-    """Yield {row, time, value} per data row; `row` is the 1-based line number in the file."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    """Yield {row, time, value} per data row; `row` is the 1-based line number in the file.
+
+    A time or value that is not UTF-8 is not raised while reading: the row carries `problem`
+    naming the column and the byte, for the row's check to report, and the cells are made
+    printable (so the row can still be encoded between Beam stages).
+    """
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.reader(handle)
         header = [cell.strip() for cell in next(reader)]
         time_at, value_at = header.index(time_column), header.index(value_column)
         for offset, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue  # blank line, not a data row
-            yield {"row": offset,
+            row = {"row": offset,
                    "time": cells[time_at].strip() if time_at < len(cells) else "",
                    "value": cells[value_at].strip() if value_at < len(cells) else ""}
+            for key, column in (("time", time_column), ("value", value_column)):
+                problem = not_utf8(row[key])
+                if problem:
+                    row["problem"] = f"column {column!r}: {problem}"
+                    row[key] = row[key].encode("utf-8", "surrogateescape").decode(
+                        "utf-8", "backslashreplace")
+            yield row
 
 
 def parse_value(text: str, allow_nan: bool = False, allow_inf: bool = False) -> float:
@@ -127,6 +142,8 @@ def _unparsable(text: str) -> bool:
 
 def resolve_split_index(length: int, split_index: int | None, split_fraction: float) -> int:
     """First index of the eval range, from an explicit index or a fraction of the length."""
+    if length < 2:
+        raise ValueError(f"a series of {length} value(s) cannot be split into train and eval")
     index = split_index if split_index is not None else int(round(length * split_fraction))
     if not 0 < index < length:
         raise ValueError(f"split_index {index} must lie inside the series (1..{length - 1})")

@@ -28,6 +28,9 @@ def check_windows(data: str, rows: int, settings: ForecastingSettings) -> None:
     Counted before any work, as if every row were valid; rows quarantined later can still
     leave a split empty, which ingest reports.
     """
+    if rows < 2:
+        raise InputError(f"{data}: too short: {rows} data row(s) after the header; give a "
+                         "series with one row per time step")
     try:
         split = series.resolve_split_index(rows, settings.split_index, settings.split_fraction)
     except ValueError as error:

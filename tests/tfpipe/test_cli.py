@@ -48,7 +48,19 @@ BAD_FILES = {
     "unsorted": ("time,value\n0,1\n2,2\n1,3\n" + rows_from(3),
                  "row 4: timestamp '1' is earlier than '2'"),
     "too_short": ("time,value\n0,1\n1,2\n2,3\n", "too short"),
-    "header_only": ("time,value\n", "too short: 0 data rows"),
+    "header_only": ("time,value\n", "too short: 0 data row(s) after the header"),
+    "one_row": ("time,value\n0,1\n", "too short: 1 data row(s) after the header"),
+    # Bytes that are not UTF-8 (a Latin-1 export): named by row and column, or in the header,
+    # also past the first block the header check reads.
+    "latin1_value": (b"time,value\n0,1\n1,5\xe9\n" + rows_from(2).encode(),
+                     "row 3: column 'value': not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+    "latin1_time": (b"time,value\n0,1\n\xe91,5\n" + rows_from(2).encode(),
+                    "row 3: column 'time': not UTF-8 text (byte 0xe9)"),
+    "latin1_late": (("time,value\n" + "".join(f"{t},{t}\n" for t in range(3000))).encode()
+                    + b"3000,1\xff\n" + rows_from(3001).encode(),
+                    "row 3002: column 'value': not UTF-8 text (byte 0xff)"),
+    "latin1_header": (b"time,value,caf\xe9\n0,1\n" + rows_from(1).encode(),
+                      "header row: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
 }
 
 
@@ -56,7 +68,10 @@ BAD_FILES = {
 def test_bad_input_fails_with_one_clear_line_and_pushes_nothing(tmp_path, capsys, case):
     text, expected = BAD_FILES[case]
     path = tmp_path / f"{case}.csv"
-    path.write_text(text)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
     workdir = tmp_path / "w"
     code, err = run_cli(capsys, ["run", "forecasting", "--data", str(path),
                                  "--workdir", str(workdir), *FAST])

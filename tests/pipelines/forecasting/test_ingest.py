@@ -33,3 +33,14 @@ def test_bad_rows_are_quarantined_with_row_and_column(tmp_path):
         assert_that(out["quarantine"] | beam.Map(lambda r: f"{r['row']}:{r['reason']}"),
                     equal_to(["3:column 'v': not a number: 'oops'",
                               "5:duplicate timestamp '2' (also on row 4)"]))
+
+
+def test_bytes_not_utf8_are_reported_in_the_columns_read_and_ignored_elsewhere(tmp_path):
+    path = tmp_path / "s.csv"
+    later = "".join(f"{t},{t},n\n" for t in range(4, 12)).encode()
+    path.write_bytes(b"t,v,note\n0,1,caf\xe9\n1,2\xe9,x\n\xff2,3,y\n3,4,z\n" + later)
+    with TestPipeline() as root:
+        out = root | ReadWindowExamples(str(path), parse(ForecastingSettings, PARAMS))
+        assert_that(out["quarantine"] | beam.Map(lambda r: f"{r['row']}:{r['reason']}"),
+                    equal_to(["3:column 'v': not UTF-8 text (byte 0xe9); save the file as UTF-8",
+                              "4:column 't': not UTF-8 text (byte 0xff); save the file as UTF-8"]))

@@ -62,3 +62,9 @@ def test_window_counts_are_the_windows_made(length, window_size, horizon, season
         assert series.window_counts(length, window_size, horizon, split_index,
                                     seasonal_period) == (made.count("train"),
                                                          made.count("eval"))
+
+
+@pytest.mark.parametrize("length", [0, 1])
+def test_a_series_of_fewer_than_two_values_cannot_be_split(length):
+    with pytest.raises(ValueError, match=f"a series of {length} value"):
+        series.resolve_split_index(length, None, 0.8)
