@@ -60,16 +60,16 @@ def iter_rows(path: str, time_column: str, value_column: str) -> Iterator[dict[s
         for offset, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue  # blank line, not a data row
-            row = {"row": offset,
-                   "time": cells[time_at].strip() if time_at < len(cells) else "",
-                   "value": cells[value_at].strip() if value_at < len(cells) else ""}
+            texts = {"time": cells[time_at].strip() if time_at < len(cells) else "",
+                     "value": cells[value_at].strip() if value_at < len(cells) else ""}
+            row: dict[str, Any] = {"row": offset}
             for key, column in (("time", time_column), ("value", value_column)):
-                problem = not_utf8(row[key])
+                problem = not_utf8(texts[key])
                 if problem:
                     row["problem"] = f"column {column!r}: {problem}"
-                    row[key] = row[key].encode("utf-8", "surrogateescape").decode(
+                    texts[key] = texts[key].encode("utf-8", "surrogateescape").decode(
                         "utf-8", "backslashreplace")
-            yield row
+            yield {**row, **texts}
 
 
 def parse_value(text: str, allow_nan: bool = False, allow_inf: bool = False) -> float:
