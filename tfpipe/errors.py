@@ -1,5 +1,4 @@
 """Errors the CLI turns into one clear line on stderr."""
-import difflib
 from collections.abc import Iterable
 
 
@@ -48,5 +47,7 @@ def rpc_status(error: BaseException) -> str | None:
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice to a mistyped name, else ''."""
+    import difflib  # only when a name is wrong: off the CLI's start-up path
+
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
-from tfpipe.files import count_lines
+from tfpipe.files import count_lines, not_utf8
 from tfpipe.pipelines.text.config import DEFAULT_PATTERNS, ReaderConfig
 
 # Reasons a row is quarantined; the counts are reported per reason.
@@ -128,7 +128,7 @@ def _default_patterns(fmt: str | None) -> tuple[str, ...]:
 
 def has_undecodable(text: str) -> bool:
     """True when surrogateescape decoding left a marker for an invalid byte."""
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not_utf8(text) is not None
 
 
 def preview(value: Any) -> str:
