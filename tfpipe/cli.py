@@ -108,7 +108,8 @@ def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
     export.add_argument("task", metavar="TASK", help=", ".join(sorted(infos)))
     add_run_inputs(export)
     export.add_argument("-o", "--output", required=True, help="airflow: the DAG folder to "
-                        "write tfpipe_<pipeline>.py into; kfp: the pipeline YAML file")
+                        "write tfpipe_<pipeline>.py into, or a NAME.py file; kfp: the "
+                        "pipeline YAML file")
     export.add_argument("--schedule", help="cron expression or @daily (default: config key "
                         "`schedule`; none: run only when triggered)")
     export.add_argument("--operator", choices=["bash", "docker", "kubernetes"], default="bash",

@@ -138,10 +138,15 @@ def render_dag(spec: ExportSpec, operator: str = "bash") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_dag(spec: ExportSpec, directory: str, operator: str = "bash") -> str:
-    """Write <directory>/<dag_id>.py; its path."""
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"{dag_id(spec)}.py")
+def write_dag(spec: ExportSpec, output: str, operator: str = "bash") -> str:
+    """Write the DAG file: `output` itself when it names a .py file, else <output>/<dag_id>.py
+    in the DAG folder `output`; its path."""
+    if output.endswith(".py"):
+        path = output
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    else:
+        os.makedirs(output, exist_ok=True)
+        path = os.path.join(output, f"{dag_id(spec)}.py")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(render_dag(spec, operator))
     return path

@@ -17,12 +17,29 @@ def test_an_airflow_dag_folder_that_is_a_file_or_under_one_is_refused(tmp_path, 
     code, err = export(capsys, "airflow", "forecasting", "-o", str(target), "--workdir",
                        str(tmp_path / "w"))
     assert code == 2 and err == [f"tfpipe: error: -o {target}: is a file; for airflow, -o "
-                                 "names the DAG folder to write the DAG file into"]
+                                 "names the DAG folder to write the DAG file into, or the DAG "
+                                 "file itself (NAME.py)"]
     code, err = export(capsys, "airflow", "forecasting", "-o", str(target / "sub"),
                        "--workdir", str(tmp_path / "w"))
     assert code == 2 and err == [f"tfpipe: error: -o {target / 'sub'}: cannot write there: "
                                  "Not a directory"]
     assert target.read_text() == "a file, not a folder"
+
+
+def test_an_airflow_output_ending_in_py_is_the_dag_file_itself(tmp_path, capsys):
+    target = tmp_path / "dags" / "nightly_forecast.py"
+    code = cli.main(["export", "airflow", "forecasting", "-o", str(target), "--workdir",
+                     str(tmp_path / "w")])
+    assert code == 0 and capsys.readouterr().out.strip() == str(target)
+    assert target.is_file() and "dag_id=" in target.read_text()
+    assert sorted(p.name for p in (tmp_path / "dags").iterdir()) == ["nightly_forecast.py"]
+    # A folder that happens to end in .py is not overwritten.
+    folder = tmp_path / "odd.py"
+    folder.mkdir()
+    code, err = export(capsys, "airflow", "forecasting", "-o", str(folder), "--workdir",
+                       str(tmp_path / "w"))
+    assert code == 2 and err == [f"tfpipe: error: -o {folder}: is a folder; name the DAG file "
+                                 "(NAME.py) or the DAG folder"]
 
 
 def test_kfp_export_without_kfp_names_the_extra_to_install(tmp_path, capsys, monkeypatch):
