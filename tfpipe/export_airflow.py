@@ -138,10 +138,15 @@ def render_dag(spec: ExportSpec, operator: str = "bash") -> str:
     return "\n".join(lines) + "\n"
 
 
+def names_dag_file(output: str) -> bool:
+    """True when `-o` names the DAG file itself (NAME.py), not the DAG folder."""
+    return output.endswith(".py")
+
+
 def write_dag(spec: ExportSpec, output: str, operator: str = "bash") -> str:
     """Write the DAG file: `output` itself when it names a .py file, else <output>/<dag_id>.py
     in the DAG folder `output`; its path."""
-    if output.endswith(".py"):
+    if names_dag_file(output):
         path = output
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     else:

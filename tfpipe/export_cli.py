@@ -46,17 +46,24 @@ def build_spec(args: argparse.Namespace) -> ExportSpec:
                        extra={"claim": args.store_claim})
 
 
+def check_dag_output(output: str) -> None:
+    """InputError when `-o` names a file for a folder, or a folder for the DAG file."""
+    from tfpipe.export_airflow import names_dag_file
+
+    if os.path.isfile(output) and not names_dag_file(output):
+        raise InputError(f"-o {output}: is a file; for airflow, -o names the DAG folder "
+                         "to write the DAG file into, or the DAG file itself (NAME.py)")
+    if names_dag_file(output) and os.path.isdir(output):
+        raise InputError(f"-o {output}: is a folder; name the DAG file (NAME.py) or the "
+                         "DAG folder")
+
+
 def export_command(args: argparse.Namespace) -> int:
     """Write the DAG file (airflow) or the compiled IR YAML (kfp); print its path."""
     if args.retries < 0 or args.retry_delay < 0:
         raise InputError("--retries and --retry-delay must be 0 or more")
-    if args.target == "airflow" and os.path.isfile(args.output) \
-            and not args.output.endswith(".py"):
-        raise InputError(f"-o {args.output}: is a file; for airflow, -o names the DAG folder "
-                         "to write the DAG file into, or the DAG file itself (NAME.py)")
-    if args.target == "airflow" and args.output.endswith(".py") and os.path.isdir(args.output):
-        raise InputError(f"-o {args.output}: is a folder; name the DAG file (NAME.py) or the "
-                         "DAG folder")
+    if args.target == "airflow":
+        check_dag_output(args.output)
     if args.target == "kfp" and importlib.util.find_spec("kfp") is None:
         raise InputError("tfpipe export kfp needs the kfp package: pip install -c "
                          "constraints.txt '.[kfp]' (in the tfpipe checkout)")

@@ -159,3 +159,9 @@ def not_utf8(text: str) -> str | None:
         if "\udc80" <= char <= "\udcff":
             return f"not UTF-8 text (byte 0x{ord(char) - 0xdc00:02x}); save the file as UTF-8"
     return None
+
+
+def printable(text: str) -> str:
+    """Text read with errors="surrogateescape", its undecodable bytes shown as \\xNN escapes
+    (so it can be printed and encoded as UTF-8)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from tfpipe.files import count_lines, not_utf8
+from tfpipe.files import count_lines, not_utf8, printable
 
 
 def synthetic_series(length: int = 1461, period: int = 365, seed: int = 42) -> np.ndarray:
@@ -67,8 +67,7 @@ def iter_rows(path: str, time_column: str, value_column: str) -> Iterator[dict[s
                 problem = not_utf8(texts[key])
                 if problem:
                     row["problem"] = f"column {column!r}: {problem}"
-                    texts[key] = texts[key].encode("utf-8", "surrogateescape").decode(
-                        "utf-8", "backslashreplace")
+                    texts[key] = printable(texts[key])
             yield {**row, **texts}
 
 

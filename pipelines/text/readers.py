@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
-from tfpipe.files import count_lines, not_utf8
+from tfpipe.files import count_lines, not_utf8, printable
 from tfpipe.pipelines.text.config import DEFAULT_PATTERNS, ReaderConfig
 
 # Reasons a row is quarantined; the counts are reported per reason.
@@ -135,8 +135,7 @@ def preview(value: Any) -> str:
     """A printable, bounded preview of a raw row."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                            default=str)
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return text[:_RAW_PREVIEW]
+    return printable(text)[:_RAW_PREVIEW]
 
 
 def _pick(fields: list[str] | dict[str, Any], column: str | int, header: list[str] | None
