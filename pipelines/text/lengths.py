@@ -8,11 +8,8 @@ split's 95th-percentile token count, capped) tells the two apart without the use
 """
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
-from tfpipe.components.transform import FACTS_FILE
 from tfpipe.pipelines.text.features import SEQUENCE_LENGTH_KEY, TEXT_KEY
 
 SEQUENCE_LENGTH_FACT = "sequence_length"
@@ -40,14 +37,19 @@ def graph_sequence_length(tft_output: Any) -> int:
     return int(tf.reshape(lengths, [-1])[0].numpy())
 
 
+def schema_sequence_length(tft_output: Any) -> int | None:
+    """The fitted length from the transformed schema's int domain; None if it holds none."""
+    for feature in tft_output.transformed_metadata.schema.feature:
+        if feature.name == SEQUENCE_LENGTH_KEY and feature.HasField("int_domain"):
+            domain = feature.int_domain
+            return int(domain.max) if domain.min == domain.max > 0 else None
+    return None
+
+
 def fitted_sequence_length(tft_output: Any) -> int:
-    """The fitted length from the facts transform recorded beside its graph, else the graph."""
-    folder = os.path.dirname(os.path.normpath(tft_output.transform_savedmodel_dir))
-    try:
-        with open(os.path.join(folder, FACTS_FILE), encoding="utf-8") as handle:
-            return int(json.load(handle)[SEQUENCE_LENGTH_FACT])
-    except (OSError, ValueError, KeyError):
-        return graph_sequence_length(tft_output)
+    """The fitted length: from the transformed schema, else (graphs fitted before) the graph."""
+    recorded = schema_sequence_length(tft_output)
+    return recorded if recorded is not None else graph_sequence_length(tft_output)
 
 
 def length_facts(sequence_length: int, long_text_tokens: int) -> dict[str, float]:

@@ -112,6 +112,7 @@ def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
     def preprocessing_fn(inputs: dict[str, Any]) -> dict[str, Any]:
         """{'text'[, 'label', 'label_index']} -> {'token_ids', 'sequence_length'[, 'label']}."""
         import tensorflow as tf
+        from tensorflow_transform import schema_inference
 
         text = tf.reshape(inputs[TEXT_KEY], [-1])
         ids = token_ids(text, cleaning, vocab, stopwords)
@@ -120,8 +121,12 @@ def make_preprocessing_fn(cleaning: CleaningConfig, vocab: VocabConfig,
         else:
             length = percentile_length(ids.row_lengths(), vocab.length_percentile,
                                        vocab.max_sequence_length)
+        lengths = tf.fill(tf.shape(text), length)
+        # The fitted length also goes into the transformed schema (as the feature's int
+        # domain), where train and reviewers read it without loading the graph.
+        schema_inference.set_tensor_schema_override(lengths, length, length)
         outputs = {TOKENS_KEY: truncate(ids, length, vocab.truncating).to_sparse(),
-                   SEQUENCE_LENGTH_KEY: tf.fill(tf.shape(text), length)}
+                   SEQUENCE_LENGTH_KEY: lengths}
         if labelled and LABEL_INDEX_KEY in inputs:
             label_names(inputs[LABEL_KEY], label_values)
             outputs[LABEL_KEY] = tf.reshape(inputs[LABEL_INDEX_KEY], [-1])

@@ -33,7 +33,7 @@ from tfpipe.pipelines.text.features import (
 from tfpipe.pipelines.text.features import raw_feature_spec as spec
 from tfpipe.pipelines.text.glove import embedding_matrix
 from tfpipe.pipelines.text.lengths import (AUTO, choose_model, fitted_sequence_length,
-                                           graph_sequence_length, length_facts)
+                                           length_facts)
 from tfpipe.pipelines.text.majority import majority_baseline, num_classes_from
 from tfpipe.pipelines.text.models import build_classifier
 from tfpipe.pipelines.text.preprocessing import make_preprocessing_fn
@@ -181,7 +181,7 @@ class TextTask(Task[TextSettings]):
 
     def transform_facts(self, tft_output: Any, params: dict[str, Any]) -> dict[str, float]:
         """The fitted sequence length and whether it is long (what model=auto goes by)."""
-        length = graph_sequence_length(tft_output)
+        length = fitted_sequence_length(tft_output)
         return length_facts(length, _settings(params).long_text_tokens)
 
     def build_model(self, params: dict[str, Any], tft_output: Any) -> Any:

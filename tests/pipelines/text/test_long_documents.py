@@ -97,14 +97,23 @@ def test_auto_picks_conv1d_for_sentences_and_pooled_for_documents(length, model)
                                          "long_texts": float(model == "pooled")}
 
 
-def test_train_reads_the_fitted_length_from_the_facts_transform_recorded(tmp_path):
+def test_the_fitted_length_is_read_from_the_schema_without_loading_the_graph():
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
     from tfpipe.pipelines.text.lengths import fitted_sequence_length
 
     class Recorded:
-        transform_savedmodel_dir = str(tmp_path / "transform_fn")
+        transformed_metadata = type("Metadata", (), {"schema": schema_pb2.Schema()})()
 
-    (tmp_path / "facts.json").write_text(json.dumps(length_facts(830, 200)))
-    assert fitted_sequence_length(Recorded()) == 830  # no graph is loaded for it
+        def transform_features_layer(self):
+            raise AssertionError("the graph was loaded")
+
+    feature = Recorded.transformed_metadata.schema.feature.add(name="sequence_length")
+    feature.int_domain.min = feature.int_domain.max = 830
+    assert fitted_sequence_length(Recorded()) == 830
+    feature.int_domain.min = 1  # a range, not one fitted length: only the graph can say
+    with pytest.raises(AssertionError, match="the graph was loaded"):
+        fitted_sequence_length(Recorded())
 
 
 def test_the_defaults_are_the_documented_ones():

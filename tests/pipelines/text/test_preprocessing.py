@@ -51,8 +51,12 @@ def test_vocabulary_keeps_top_tokens(fitted):
 
 
 def test_sequence_length_is_the_train_95th_percentile(fitted):
-    data, _ = fitted
+    from tfpipe.pipelines.text.lengths import graph_sequence_length, schema_sequence_length
+
+    data, output = fitted
     assert {row["sequence_length"] for row in data} == {4}
+    # Recorded in the transformed schema too, where it is read without loading the graph.
+    assert schema_sequence_length(output) == graph_sequence_length(output) == 4
 
 
 def test_serving_layer_takes_raw_text_with_unseen_words(fitted):
@@ -154,6 +158,8 @@ def test_labels_that_cannot_be_one_line_each_fall_back_to_the_analyzer(monkeypat
 def test_tf1_graph_mode_fits_and_serves_what_tf_functions_do(tmp_path, label_values):
     import tensorflow as tf
 
+    from tfpipe.pipelines.text.lengths import schema_sequence_length
+
     texts = ["good good film", "bad film here now", "good"] * 4 + ["an unseen long line"]
     rows = rows_of(texts, ["1", "0", "1"] * 4 + ["0"])
     vocab = VocabConfig(vocab_size=3, oov_buckets=2)
@@ -162,6 +168,7 @@ def test_tf1_graph_mode_fits_and_serves_what_tf_functions_do(tmp_path, label_val
     as_lists = {mode: sorted((row["sequence_length"], list(row["token_ids"]), row["label"])
                              for row in data) for mode, (data, _) in fitted.items()}
     assert as_lists[True] == as_lists[False]
+    assert {schema_sequence_length(output) for _, output in fitted.values()} == {4}
     raw = {"text": tf.constant(["GOOD film!", "zebra good quokka yak"])}
     served = {}
     for mode, (_, output) in fitted.items():
