@@ -1,9 +1,10 @@
-"""Task-agnostic evaluation chart: the candidate against every baseline, metric by metric."""
+"""Task-agnostic charts: learning curves, and the candidate against every baseline."""
 from __future__ import annotations
 
 import os
 from typing import Any, Mapping
 
+from tfpipe import figures
 from tfpipe.components.blessing import LOWER_IS_BETTER
 
 FILE_NAME = "candidate_vs_baselines.png"
@@ -15,14 +16,8 @@ def candidate_vs_baselines(candidate: Mapping[str, float],
                            baselines: Mapping[str, Mapping[str, float]],
                            directory: str) -> str:
     """PNG with one bar panel per metric (candidate highlighted, values printed); its name."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure = candidate_vs_baselines_figure(candidate, baselines)
-    figure.savefig(os.path.join(directory, FILE_NAME), dpi=100)
-    plt.close(figure)
+    figures.save(candidate_vs_baselines_figure, (dict(candidate), dict(baselines)),
+                 os.path.join(directory, FILE_NAME))
     return FILE_NAME
 
 
@@ -46,5 +41,29 @@ def candidate_vs_baselines_figure(candidate: Mapping[str, float],
         axis.set_title(f"{metric} ({better} is better)", fontsize=10)
         axis.margins(x=0.25)
     figure.suptitle("Candidate vs baselines on the eval split", fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def learning_curves(history: dict[str, list[float]], path: str) -> str:
+    """PNG of every training metric per epoch (train and validation side by side); its name."""
+    figures.save(learning_curves_figure, (history,), path, dpi=90)
+    return os.path.basename(path)
+
+
+def learning_curves_figure(history: dict[str, list[float]]) -> Any:
+    """The matplotlib figure of `learning_curves`."""
+    import matplotlib.pyplot as plt
+
+    names = sorted({k.removeprefix("val_") for k in history})
+    figure, axes = plt.subplots(1, max(len(names), 1), figsize=(5 * max(len(names), 1), 3.5))
+    axes = [axes] if len(names) <= 1 else list(axes)
+    for ax, name in zip(axes, names):
+        for key, label in ((name, "train"), (f"val_{name}", "validation")):
+            if key in history:
+                ax.plot(range(1, len(history[key]) + 1), history[key], label=label)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.legend()
     figure.tight_layout()
     return figure

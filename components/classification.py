@@ -2,17 +2,18 @@
 
 Two inputs are scored: class indices with probability rows (text) and class names (vision);
 both go through one confusion matrix and one per-class precision/recall/F1.
-matplotlib is imported only inside plot_confusion_matrix.
+matplotlib is imported only inside confusion_matrix_figure (drawn through tfpipe.figures).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Mapping, Sequence, TypeVar
+from typing import Any, Mapping, Sequence, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from tfpipe import figures
 from tfpipe.components.blessing import Check, relative_to_baseline, value_check
 
 MAJORITY = "majority"
@@ -192,10 +193,13 @@ def majority_probabilities(counts: ArrayLike, n: int) -> np.ndarray:
 
 def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], path: str,
                           title: str = "Confusion matrix") -> str:
-    """Write the matrix as an annotated PNG heat map (matplotlib, Agg); return the path."""
-    import matplotlib
+    """Write the matrix as an annotated PNG heat map; return the path."""
+    figures.save(confusion_matrix_figure, (np.asarray(matrix), list(class_names), title), path)
+    return path
 
-    matplotlib.use("Agg")
+
+def confusion_matrix_figure(matrix: np.ndarray, class_names: Sequence[str], title: str) -> Any:
+    """The matplotlib figure of `plot_confusion_matrix`."""
     import matplotlib.pyplot as plt
 
     size = max(4.0, 0.5 * len(class_names) + 2.0)
@@ -212,9 +216,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], path: 
         axes.text(j, i, str(count), ha="center", va="center", fontsize=8,
                   color="white" if count > threshold else "black")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return figure
 
 
 def accuracy_checks(candidate: Mapping[str, float], baselines: dict[str, dict[str, float]],

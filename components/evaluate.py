@@ -46,6 +46,8 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
     context.log(f"scored {len(labels)} eval examples")
     scores = {name: hooks.metrics(labels, preds) for name, preds in predictions.items()}
     candidate = scores.pop("candidate")
+    # Drawn by the figure helper while the checks and files below are made.
+    plots = [charts.candidate_vs_baselines(candidate, scores, evaluation.uri)]
     task_baselines = {k: v for k, v in scores.items() if k != "champion"}
     checks = hooks.value_checks(candidate, task_baselines, params)
     if "champion" in scores:
@@ -63,7 +65,6 @@ def evaluate(context: RunContext, task: Parameter[str], params: Parameter[dict],
         json.dump(decision, handle, indent=2, default=float)
     arrays: dict[str, Any] = {name: np.asarray(p) for name, p in predictions.items()}
     np.savez(evaluation.path("predictions.npz"), **arrays)
-    plots = [charts.candidate_vs_baselines(candidate, scores, evaluation.uri)]
     # Plots read the eval columns they use (labels, time), one at a time, never the features.
     plots += hooks.plots(eval_stream.Columns(examples.uri, "eval", spec, scored.columns),
                          predictions, evaluation.uri)

@@ -101,25 +101,3 @@ def save_serving_model(hooks: Task, keras_model: Any, tft_output: Any,
     os.makedirs(os.path.dirname(keras_path), exist_ok=True)
     keras_model.save(keras_path)
 
-
-def learning_curves(history: dict[str, list[float]], path: str) -> str:
-    """PNG of every training metric per epoch (train and validation side by side)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = sorted({k.removeprefix("val_") for k in history})
-    figure, axes = plt.subplots(1, max(len(names), 1), figsize=(5 * max(len(names), 1), 3.5))
-    axes = [axes] if len(names) <= 1 else list(axes)
-    for ax, name in zip(axes, names):
-        for key, label in ((name, "train"), (f"val_{name}", "validation")):
-            if key in history:
-                ax.plot(range(1, len(history[key]) + 1), history[key], label=label)
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
-        ax.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return os.path.basename(path)

@@ -21,7 +21,7 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
     import keras
     import tensorflow_transform as tft
 
-    from tfpipe.components import export
+    from tfpipe.components import charts, export
     from tfpipe.components.datasets import training_datasets
     from tfpipe.components.progress import BarCallback, EpochLogger
     from tfpipe.components.transform import is_materialized
@@ -49,9 +49,10 @@ def train(context: RunContext, task: Parameter[str], params: Parameter[dict],
         history = keras_model.fit(train_ds, validation_data=validation_ds,
                                   epochs=epochs, callbacks=callbacks, verbose=0)
         fit_seconds = time.perf_counter() - fit_started
-    export.save_serving_model(hooks, keras_model, tft_output, params, model.uri)
     curves = history.history
-    plot = export.learning_curves(curves, model.path("learning_curves.png"))
+    # Drawn by the figure helper while the model is exported.
+    plot = charts.learning_curves(curves, model.path("learning_curves.png"))
+    export.save_serving_model(hooks, keras_model, tft_output, params, model.uri)
     with open(model.path("history.json"), "w", encoding="utf-8") as handle:
         json.dump(curves, handle)
     epochs_run = len(next(iter(curves.values()))) if curves else 0

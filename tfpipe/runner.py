@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tfpipe import artifacts as art
-from tfpipe import cache, data_fingerprint, files
+from tfpipe import cache, data_fingerprint, figures, files
 from tfpipe.component import Report
 from tfpipe.context import RunContext
 from tfpipe.errors import ComponentFailed, TfpipeError, UpstreamMissing
@@ -112,6 +112,8 @@ class LocalRunner:
             for hook in self.hooks:
                 hook.pipeline_failed(state, error)
             raise
+        finally:
+            figures.stop()
         with contextlib.suppress(OSError):  # the memo only saves the next run some parsing
             cache.save_imports_memo(imports_memo)
         for hook in self.hooks:
@@ -158,7 +160,9 @@ class LocalRunner:
         scratch = os.path.join(self.workdir, files.SCRATCH, os.path.basename(staging))
         pause_point(f"component:{node.name}")
         try:
+            figures.start()  # before this node's imports; a no-op once started
             report = self._execute(state, node, params, staging, scratch, key)
+            figures.finish()  # the artifact is committed with its PNGs written
             art.commit(staging, final_dir, {
                 "producer": node.name, "key": key, "pipeline": state.pipeline.name,
                 "outputs": {name: t.TYPE for name, t in node.component.outputs.items()},
@@ -167,9 +171,11 @@ class LocalRunner:
                 "params": params, "fingerprint": fingerprint,
                 "libraries": fingerprint["libraries"], "report": report.to_json()})
         except TfpipeError:
+            figures.finish(discard=True)
             shutil.rmtree(staging, ignore_errors=True)
             raise
         except Exception as error:
+            figures.finish(discard=True)
             shutil.rmtree(staging, ignore_errors=True)
             raise ComponentFailed(node.name, error) from error
         finally:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tfpipe import figures
 from tfpipe.pipelines.forecasting.scoring import metrics
 
 CANDIDATE_COLOR = "#1f77b4"
@@ -15,14 +16,7 @@ FILE_NAME = "forecast_vs_actual.png"
 
 def forecast_vs_actual(raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> str:
     """PNG of the candidate's first-step forecast against actuals and each baseline."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure = forecast_figure(raw, predictions)
-    figure.savefig(os.path.join(directory, FILE_NAME), dpi=100)
-    plt.close(figure)
+    figures.save(forecast_figure, (raw, predictions), os.path.join(directory, FILE_NAME))
     return FILE_NAME
 
 

@@ -6,14 +6,19 @@ from typing import Any
 
 import numpy as np
 
+from tfpipe import figures
 from tfpipe.pipelines.text_generation.scoring import metrics_from_stats
 
 
 def accuracy_bars(predictions: dict[str, Any], directory: str) -> str:
     """Write next_word_accuracy.png; return its file name."""
-    import matplotlib
+    name = "next_word_accuracy.png"
+    figures.save(accuracy_figure, (predictions,), os.path.join(directory, name), dpi=90)
+    return name
 
-    matplotlib.use("Agg")
+
+def accuracy_figure(predictions: dict[str, Any]) -> Any:
+    """The matplotlib figure of `accuracy_bars`: top-1 and top-5 bars per model."""
     import matplotlib.pyplot as plt
 
     names = list(predictions)
@@ -27,7 +32,4 @@ def accuracy_bars(predictions: dict[str, Any], directory: str) -> str:
     axis.set_title("next-word accuracy on eval lines")
     axis.legend()
     figure.tight_layout()
-    name = "next_word_accuracy.png"
-    figure.savefig(os.path.join(directory, name), dpi=90)
-    plt.close(figure)
-    return name
+    return figure
