@@ -28,20 +28,27 @@ def candidate_vs_baselines_figure(candidate: Mapping[str, float],
 
     metrics = sorted(candidate)
     models = ["candidate", *sorted(baselines)]
-    figure, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 0.6 * len(models)
-                                                          + 1.6), squeeze=False)
+    width = 3.2 * len(metrics)
+    # One shared model axis and no x ticks (each bar prints its value), laid out by hand:
+    # tight_layout drew the figure an extra time, and the panels' repeated labels doubled
+    # the text to draw.
+    figure, axes = plt.subplots(1, len(metrics), figsize=(width, 0.45 * len(models) + 1.3),
+                                squeeze=False, sharey=True)
     for axis, metric in zip(axes[0], metrics):
         values = [candidate[metric], *(baselines[name].get(metric, float("nan"))
                                        for name in models[1:])]
         colors = [CANDIDATE_COLOR] + [BASELINE_COLOR] * (len(models) - 1)
         bars = axis.barh(models, values, color=colors)
-        axis.invert_yaxis()
         axis.bar_label(bars, labels=[f"{v:.4g}" for v in values], padding=3, fontsize=8)
         better = "lower" if metric in LOWER_IS_BETTER else "higher"
-        axis.set_title(f"{metric} ({better} is better)", fontsize=10)
-        axis.margins(x=0.25)
+        axis.set_title(f"{metric}\n({better} is better)", fontsize=9)
+        axis.set_xticks([])
+        axis.margins(x=0.3)
+    axes[0][0].invert_yaxis()  # shared: the candidate on top in every panel
+    label_inches = 0.25 + 0.09 * max(len(name) for name in models)
+    figure.subplots_adjust(left=min(0.6, label_inches / width), right=0.98, top=0.7,
+                           bottom=0.05, wspace=0.08)
     figure.suptitle("Candidate vs baselines on the eval split", fontsize=11)
-    figure.tight_layout()
     return figure
 
 

@@ -184,6 +184,9 @@ def _serve(connection: Connection) -> NoReturn:
         os.closerange(kept + 1, 1 << 16)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Below the run's own processes: its matplotlib import must not slow their start-up
+        # (ingest and the main process's imports share the two cores then).
+        os.nice(10)
         import matplotlib
 
         matplotlib.use("Agg")

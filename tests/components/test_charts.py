@@ -9,8 +9,8 @@ def test_each_metric_has_a_panel_with_every_model_and_printed_values(tmp_path):
     figure = candidate_vs_baselines_figure(
         {"mae": 5.0, "rmse": 6.0}, {"naive": {"mae": 6.0, "rmse": 8.0},
                                     "champion": {"mae": 5.5, "rmse": 7.0}})
-    assert [a.get_title() for a in figure.axes] == ["mae (lower is better)",
-                                                    "rmse (lower is better)"]
+    assert [a.get_title() for a in figure.axes] == ["mae\n(lower is better)",
+                                                    "rmse\n(lower is better)"]
     mae = figure.axes[0]
     assert [t.get_text() for t in mae.get_yticklabels()] == ["candidate", "champion", "naive"]
     assert sorted(t.get_text() for t in mae.texts) == ["5", "5.5", "6"]
