@@ -78,6 +78,23 @@ def shared_data() -> str:
 
 
 @pytest.fixture
+def fresh_python(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
+    """Run a script in a new interpreter, as `tfpipe run` starts: this test process has
+    threads and modules (TensorFlow) that change what forks. `modules` go beside it."""
+
+    def run(script: str, modules: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+        for name, text in (modules or {}).items():
+            (tmp_path / f"{name}.py").write_text(text)
+        path = tmp_path / "case.py"
+        path.write_text(f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\n" + script)
+        return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    return run
+
+
+@pytest.fixture
 def modules_loaded_after() -> Callable[[str, tuple[str, ...]], list[str]]:
     """Which of `names` a fresh interpreter has imported after running `code`."""
 

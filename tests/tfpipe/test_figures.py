@@ -33,11 +33,10 @@ def broken(note, text):
 '''
 
 PRELUDE = """
-import os, sys
-sys.path.insert(0, {folder!r})
+import os
 from tfpipe import figures
 import drawings_for_test as drawings
-folder = {folder!r}
+folder = os.path.dirname(os.path.abspath(__file__))
 def png(name):
     return os.path.join(folder, name)
 def drawn_by(name):
@@ -49,16 +48,15 @@ def is_png(name):
 """
 
 
-def run_script(tmp_path, body: str) -> subprocess.CompletedProcess:
-    (tmp_path / "drawings_for_test.py").write_text(DRAWINGS)
-    script = tmp_path / "case.py"
-    script.write_text(PRELUDE.format(folder=str(tmp_path)) + textwrap.dedent(body))
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=300, check=False)
+@pytest.fixture
+def run_script(fresh_python):
+    def run(body: str) -> subprocess.CompletedProcess:
+        return fresh_python(PRELUDE + textwrap.dedent(body), {"drawings_for_test": DRAWINGS})
+    return run
 
 
-def test_the_helper_draws_and_finish_waits_until_the_file_is_written(tmp_path):
-    done = run_script(tmp_path, """
+def test_the_helper_draws_and_finish_waits_until_the_file_is_written(run_script):
+    done = run_script("""
         figures.start()
         figures.save(drawings.labelled, (png("a.pid"), "a"), png("a.png"))
         figures.save(drawings.labelled, (png("b.pid"), "b"), png("b.png"), dpi=50)
@@ -71,8 +69,8 @@ def test_the_helper_draws_and_finish_waits_until_the_file_is_written(tmp_path):
         done.stderr
 
 
-def test_a_failed_figure_names_the_file_and_the_error(tmp_path):
-    done = run_script(tmp_path, """
+def test_a_failed_figure_names_the_file_and_the_error(run_script):
+    done = run_script("""
         figures.start()
         figures.save(drawings.broken, (png("x.pid"), "sales"), png("sales.png"))
         figures.save(drawings.labelled, (png("ok.pid"), "ok"), png("ok.png"))
@@ -94,8 +92,8 @@ def test_a_failed_figure_names_the_file_and_the_error(tmp_path):
     assert "after a discard: True" in done.stdout
 
 
-def test_figures_are_drawn_here_when_the_helper_died(tmp_path):
-    done = run_script(tmp_path, """
+def test_figures_are_drawn_here_when_the_helper_died(run_script):
+    done = run_script("""
         import signal
         figures.start()
         os.kill(figures._current.pid, signal.SIGKILL)
@@ -109,8 +107,8 @@ def test_figures_are_drawn_here_when_the_helper_died(tmp_path):
     assert done.stdout.split() == ["here", "here", "True", "True"], done.stderr
 
 
-def test_no_helper_once_tensorflow_is_loaded_nor_for_a_local_function(tmp_path):
-    done = run_script(tmp_path, """
+def test_no_helper_once_tensorflow_is_loaded_nor_for_a_local_function(run_script):
+    done = run_script("""
         import types
         def local(note, text):
             return drawings.labelled(note, text)
@@ -128,8 +126,8 @@ def test_no_helper_once_tensorflow_is_loaded_nor_for_a_local_function(tmp_path):
     assert done.stdout.split("\n")[:2] == ["helper: False", "here here True"], done.stderr
 
 
-def test_the_helper_holds_none_of_the_parents_files_and_ends_with_it(tmp_path):
-    done = run_script(tmp_path, """
+def test_the_helper_holds_none_of_the_parents_files_and_ends_with_it(run_script):
+    done = run_script("""
         import fcntl
         lock = open(png("workdir.lock"), "w")
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -152,8 +150,8 @@ def test_the_helper_holds_none_of_the_parents_files_and_ends_with_it(tmp_path):
     assert "helper running after stop: False" in done.stdout
 
 
-def test_a_component_commits_with_its_figure_and_a_failed_one_leaves_nothing(tmp_path):
-    done = run_script(tmp_path, """
+def test_a_component_commits_with_its_figure_and_a_failed_one_leaves_nothing(run_script):
+    done = run_script("""
         from tfpipe.artifacts import Artifact
         from tfpipe.component import Output, Parameter, Report, component
         from tfpipe.errors import ComponentFailed

@@ -17,31 +17,30 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="warm start forks only on Linux")
 
 PRELUDE = """
-import os, sys
-sys.path.insert(0, {folder!r})
+import os
 from tfpipe.errors import InputError
 from tfpipe.warm_start import run_while_importing
 """
 
 
-def run_script(tmp_path, body: str) -> subprocess.CompletedProcess:
-    (tmp_path / "warm_module_for_test.py").write_text("LOADED = True\n")
-    script = tmp_path / "case.py"
-    script.write_text(PRELUDE.format(folder=str(tmp_path)) + textwrap.dedent(body))
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120, check=False)
+@pytest.fixture
+def run_script(fresh_python):
+    def run(body: str) -> subprocess.CompletedProcess:
+        return fresh_python(PRELUDE + textwrap.dedent(body),
+                            {"warm_module_for_test": "LOADED = True\n"}, timeout=120)
+    return run
 
 
-def test_the_call_runs_in_a_child_while_the_parent_imports(tmp_path):
-    done = run_script(tmp_path, """
+def test_the_call_runs_in_a_child_while_the_parent_imports(run_script):
+    done = run_script("""
         pid, value = run_while_importing(lambda: (os.getpid(), 42), ("warm_module_for_test",))
         print(pid != os.getpid(), value, "warm_module_for_test" in sys.modules)
     """)
     assert done.stdout.split() == ["True", "42", "True"], done.stderr
 
 
-def test_a_child_error_is_raised_in_the_parent_with_the_child_traceback(tmp_path):
-    done = run_script(tmp_path, """
+def test_a_child_error_is_raised_in_the_parent_with_the_child_traceback(run_script):
+    done = run_script("""
         def bad_input():
             raise InputError("data.csv: row 3: not a number")
         try:
@@ -54,8 +53,8 @@ def test_a_child_error_is_raised_in_the_parent_with_the_child_traceback(tmp_path
     assert "note names the child frame: True" in done.stdout
 
 
-def test_an_unpicklable_error_arrives_as_a_runtime_error_naming_it(tmp_path):
-    done = run_script(tmp_path, """
+def test_an_unpicklable_error_arrives_as_a_runtime_error_naming_it(run_script):
+    done = run_script("""
         def fails():
             class LocalError(Exception):
                 pass
@@ -68,8 +67,8 @@ def test_an_unpicklable_error_arrives_as_a_runtime_error_naming_it(tmp_path):
     assert "caught: LocalError: only in the child" in done.stdout, done.stderr
 
 
-def test_a_child_that_dies_is_reported(tmp_path):
-    done = run_script(tmp_path, """
+def test_a_child_that_dies_is_reported(run_script):
+    done = run_script("""
         try:
             run_while_importing(lambda: os._exit(3), ("warm_module_for_test",))
         except RuntimeError as error:
@@ -79,8 +78,8 @@ def test_a_child_that_dies_is_reported(tmp_path):
             in done.stdout), done.stderr
 
 
-def test_a_child_killed_by_the_system_is_named_with_the_likely_cause(tmp_path):
-    done = run_script(tmp_path, """
+def test_a_child_killed_by_the_system_is_named_with_the_likely_cause(run_script):
+    done = run_script("""
         import signal
         try:
             run_while_importing(lambda: os.kill(os.getpid(), signal.SIGKILL),
@@ -92,8 +91,8 @@ def test_a_child_killed_by_the_system_is_named_with_the_likely_cause(tmp_path):
             "memory)" in done.stdout), done.stderr
 
 
-def test_output_printed_before_the_fork_is_not_repeated(tmp_path):
-    done = run_script(tmp_path, """
+def test_output_printed_before_the_fork_is_not_repeated(run_script):
+    done = run_script("""
         print("before", end=" ")
         run_while_importing(lambda: print("child", end=" "), ("warm_module_for_test",))
         print("after")
@@ -101,8 +100,8 @@ def test_output_printed_before_the_fork_is_not_repeated(tmp_path):
     assert done.stdout.split() == ["before", "child", "after"], done.stderr
 
 
-def test_the_collector_is_back_on_and_the_imported_objects_are_frozen(tmp_path):
-    done = run_script(tmp_path, """
+def test_the_collector_is_back_on_and_the_imported_objects_are_frozen(run_script):
+    done = run_script("""
         import gc
         run_while_importing(lambda: None, ("warm_module_for_test",))
         print(gc.isenabled(), gc.get_freeze_count() > 0)
@@ -124,8 +123,8 @@ def test_a_failing_import_leaves_the_collector_on(tmp_path):
     assert gc.isenabled()
 
 
-def test_objects_made_while_paused_are_frozen_before_the_collector_resumes(tmp_path):
-    done = run_script(tmp_path, """
+def test_objects_made_while_paused_are_frozen_before_the_collector_resumes(run_script):
+    done = run_script("""
         import gc
         from tfpipe.warm_start import collector_paused
         collections = []
@@ -141,8 +140,8 @@ def test_objects_made_while_paused_are_frozen_before_the_collector_resumes(tmp_p
     assert done.stdout.split() == ["True", "True", "True", "[]"], done.stderr
 
 
-def test_the_collector_stays_off_after_a_pause_when_it_was_off(tmp_path):
-    done = run_script(tmp_path, """
+def test_the_collector_stays_off_after_a_pause_when_it_was_off(run_script):
+    done = run_script("""
         import gc
         from tfpipe.warm_start import collector_paused
         gc.disable()
