@@ -156,7 +156,10 @@ def start() -> None:
     global _current
     if _current is None and can_fork(_MUST_NOT_BE_LOADED):
         helper = FigureProcess()
-        helper.start()
+        try:
+            helper.start()
+        except OSError:  # no process to spare (a limit, memory): figures are drawn here
+            return
         _current = helper
 
 

@@ -107,7 +107,7 @@ def test_figures_are_drawn_here_when_the_helper_died(run_script):
     assert done.stdout.split() == ["here", "here", "True", "True"], done.stderr
 
 
-def test_no_helper_once_tensorflow_is_loaded_nor_for_a_local_function(run_script):
+def test_no_helper_once_tensorflow_is_loaded_or_fork_fails_nor_for_a_local_function(run_script):
     done = run_script("""
         import types
         def local(note, text):
@@ -117,13 +117,21 @@ def test_no_helper_once_tensorflow_is_loaded_nor_for_a_local_function(run_script
         print("helper:", figures._current is not None)
         figures.save(drawings.labelled, (png("a.pid"), "a"), png("a.png"))
         del sys.modules["tensorflow"]
+        fork = os.fork
+        def no_process_to_spare():
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        os.fork = no_process_to_spare
+        figures.start()
+        print("helper without a fork:", figures._current is not None)
+        os.fork = fork
         figures.start()
         figures.save(local, (png("b.pid"), "b"), png("b.png"))  # cannot be sent by name
         figures.finish()
         print(drawn_by("a"), drawn_by("b"), is_png("b.png"))
         figures.stop()
     """)
-    assert done.stdout.split("\n")[:2] == ["helper: False", "here here True"], done.stderr
+    assert done.stdout.split("\n")[:3] == ["helper: False", "helper without a fork: False",
+                                           "here here True"], done.stderr
 
 
 def test_the_helper_holds_none_of_the_parents_files_and_ends_with_it(run_script):
