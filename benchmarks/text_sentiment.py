@@ -126,12 +126,12 @@ def compare(runs: common.PipelineRuns, args: argparse.Namespace) -> dict:
 
 
 def _sequence_length(transform_dir: str) -> int:
-    """The sequence length the transform fitted, read back from the transform graph."""
+    """The sequence length the transform fitted, as train reads it."""
     import tensorflow_transform as tft
 
-    from tfpipe.pipelines.text.lengths import graph_sequence_length
+    from tfpipe.pipelines.text.lengths import fitted_sequence_length
 
-    return graph_sequence_length(
+    return fitted_sequence_length(
         tft.TFTransformOutput(os.path.join(transform_dir, "transform_graph")))
 
 
