@@ -187,9 +187,10 @@ def _serve(connection: Connection) -> NoReturn:
         os.closerange(kept + 1, 1 << 16)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        # Below the run's own processes: its matplotlib import must not slow their start-up
-        # (ingest and the main process's imports share the two cores then).
-        os.nice(10)
+        # The lowest priority: at the start the run's main process and ingest have both cores,
+        # so the import below mostly waits for a free one (ingest ends well before the main
+        # process's imports); at 10 it measurably slowed that start (benchmarks/RESULTS.md).
+        os.nice(19)
         import matplotlib
 
         matplotlib.use("Agg")
