@@ -11,6 +11,7 @@ TensorFlow already loaded in this process, the helper gone) figures are drawn ri
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import pickle
 import signal
@@ -22,8 +23,8 @@ from typing import Any, NoReturn
 
 from tfpipe.warm_start import can_fork
 
-# Not in the parent when the helper forks: a fork shares nothing TensorFlow's threads hold,
-# and the helper imports matplotlib on the idle core instead of the busy one.
+# Not yet loaded when the helper forks: TensorFlow's threads could hold a lock the fork would
+# copy held, and matplotlib is for the helper to import, on the core the run leaves free.
 _MUST_NOT_BE_LOADED = ("tensorflow", "matplotlib")
 
 
@@ -78,11 +79,13 @@ class FigureProcess:
         """Send one figure to the helper; False when it must be drawn here instead."""
         if self.connection is None or os.getpid() != self.owner:
             return False  # no helper, or a forked child (ingest's) of the process owning it
+        module, name = figure.draw.__module__, figure.draw.__qualname__
         try:
-            message = pickle.dumps((figure.draw.__module__, figure.draw.__qualname__,
-                                    figure.args, figure.path, figure.dpi))
-        except (pickle.PicklingError, TypeError, AttributeError):
-            return False  # a local function or an unpicklable argument: draw it here
+            if _resolve(module, name) is not figure.draw:
+                return False  # not found by its name (a wrapped or replaced function)
+            message = plain_pickle((module, name, figure.args, figure.path, figure.dpi))
+        except (ImportError, AttributeError, pickle.PicklingError, TypeError):
+            return False  # a function inside another, or arguments not plain data
         try:
             self.connection.send_bytes(message)
         except OSError:
@@ -138,13 +141,34 @@ class FigureProcess:
         return taken
 
 
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain data only: Python's builtin types and numpy's arrays and scalars."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # Anything else would be rebuilt in the helper by importing its module; an object
+        # from TensorFlow (a dtype in a feature spec) made it import TensorFlow, seconds at
+        # the lowest priority, while the component waited.
+        module = type(obj).__module__
+        if module in ("builtins", "numpy") or module.startswith("numpy."):
+            return NotImplemented
+        raise TypeError(f"not plain data: {type(obj).__module__}.{type(obj).__qualname__}")
+
+
+def plain_pickle(value: Any) -> bytes:
+    """`value` pickled if it is plain data (builtins, numpy), else TypeError."""
+    buffer = io.BytesIO()
+    _PlainPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
 _current: FigureProcess | None = None
 
 
 def save(draw: Callable[..., Any], args: Sequence[Any], path: str, dpi: int = 100) -> None:
     """Write draw(*args) as a PNG at `path`: by the helper if one runs, else here and now.
 
-    `draw` must be a module-level function returning a matplotlib figure.
+    `draw` must be a module-level function returning a matplotlib figure, and `args` plain
+    data (builtins, numpy); other figures are drawn here.
     """
     figure = Figure(draw, tuple(args), path, dpi)
     if _current is None or not _current.submit(figure):
@@ -187,10 +211,9 @@ def _serve(connection: Connection) -> NoReturn:
         os.closerange(kept + 1, 1 << 16)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        # The lowest priority: at the start the run's main process and ingest have both cores,
-        # so the import below mostly waits for a free one (ingest ends well before the main
-        # process's imports); at 10 it measurably slowed that start (benchmarks/RESULTS.md).
-        os.nice(19)
+        # At the run's own priority: the run waits for its figures before committing a
+        # component, and on a busy machine a helper at nice 19 got so little of a core that
+        # evaluate waited seconds for two figures (benchmarks/RESULTS.md).
         import matplotlib
 
         matplotlib.use("Agg")

@@ -16,7 +16,10 @@ FILE_NAME = "forecast_vs_actual.png"
 
 def forecast_vs_actual(raw: dict[str, Any], predictions: dict[str, Any], directory: str) -> str:
     """PNG of the candidate's first-step forecast against actuals and each baseline."""
-    figures.save(forecast_figure, (raw, predictions), os.path.join(directory, FILE_NAME))
+    # Only the columns drawn, as arrays: `raw` may read columns lazily from the records.
+    columns = {name: np.asarray(raw[name]) for name in ("target_index", "target")}
+    forecasts = {name: np.asarray(values) for name, values in predictions.items()}
+    figures.save(forecast_figure, (columns, forecasts), os.path.join(directory, FILE_NAME))
     return FILE_NAME
 
 

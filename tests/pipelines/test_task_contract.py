@@ -107,10 +107,12 @@ def test_ingest_progress_estimate_is_the_number_of_records_read(name, runs):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", registry.task_names())
-def test_hooks_give_results_of_the_contracted_shapes(name, runs, tmp_path, edge_texts):
+def test_hooks_give_results_of_the_contracted_shapes(name, runs, tmp_path, edge_texts,
+                                                     monkeypatch):
     import tensorflow as tf
 
-    from tfpipe.components import tfrecords
+    from tfpipe import figures
+    from tfpipe.components import eval_stream, tfrecords
 
     result, hooks = runs[name], registry.load_task(name)
     params = {**component_params(result, "train"), **component_params(result, "evaluate")}
@@ -141,9 +143,18 @@ def test_hooks_give_results_of_the_contracted_shapes(name, runs, tmp_path, edge_
     scored = {key: hooks.metrics(hooks.eval_labels(raw), v) for key, v in baselines.items()}
     checks = hooks.value_checks(metrics, scored, params)
     assert isinstance(checks, list) and checks
-    # The plots read only the columns the task lists (evaluate keeps those while scoring).
+    # The plots read only the columns the task lists (evaluate keeps those while scoring), as
+    # evaluate hands them over; what they send the figure helper is plain data, which it
+    # rebuilds without importing anything (a TensorFlow object made it import TensorFlow).
     listed = {column: raw[column] for column in hooks.plot_columns}
-    plots = hooks.plots(listed, {"candidate": predictions, **baselines}, str(tmp_path))
+    columns = eval_stream.Columns(os.path.join(artifact_dir(result, "ingest"), "examples"),
+                                  "eval", hooks.raw_feature_spec(params), listed)
+    drawn = []
+    save = figures.save
+    monkeypatch.setattr(figures, "save", lambda draw, args, path, dpi=100: (
+        drawn.append(figures.plain_pickle(tuple(args))), save(draw, args, path, dpi)))
+    plots = hooks.plots(columns, {"candidate": predictions, **baselines}, str(tmp_path))
+    assert plots and len(drawn) == len(plots)
     assert all(os.path.isfile(os.path.join(tmp_path, plot)) for plot in plots)
 
     # Every text input a task serves answers empty, blank, very long and non-ASCII strings

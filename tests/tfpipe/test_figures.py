@@ -107,16 +107,9 @@ def test_figures_are_drawn_here_when_the_helper_died(run_script):
     assert done.stdout.split() == ["here", "here", "True", "True"], done.stderr
 
 
-def test_no_helper_once_tensorflow_is_loaded_or_fork_fails_nor_for_a_local_function(run_script):
+def test_no_helper_when_the_fork_fails_or_tensorflow_is_loaded(run_script):
     done = run_script("""
         import types
-        def local(note, text):
-            return drawings.labelled(note, text)
-        sys.modules["tensorflow"] = types.ModuleType("tensorflow")  # as after train's import
-        figures.start()
-        print("helper:", figures._current is not None)
-        figures.save(drawings.labelled, (png("a.pid"), "a"), png("a.png"))
-        del sys.modules["tensorflow"]
         fork = os.fork
         def no_process_to_spare():
             raise BlockingIOError(11, "Resource temporarily unavailable")
@@ -124,14 +117,36 @@ def test_no_helper_once_tensorflow_is_loaded_or_fork_fails_nor_for_a_local_funct
         figures.start()
         print("helper without a fork:", figures._current is not None)
         os.fork = fork
+        sys.modules["tensorflow"] = types.ModuleType("tensorflow")  # as after train's import
+        figures.start()
+        print("helper after tensorflow:", figures._current is not None)
+        figures.save(drawings.labelled, (png("a.pid"), "a"), png("a.png"))
+        figures.finish()
+        print(drawn_by("a"), is_png("a.png"))
+    """)
+    assert done.stdout.split("\n")[:3] == ["helper without a fork: False",
+                                           "helper after tensorflow: False", "here True"], \
+        done.stderr
+
+
+def test_a_local_function_or_arguments_other_than_plain_data_are_drawn_here(run_script):
+    done = run_script("""
+        def make_local():
+            def local(note, text):
+                return drawings.labelled(note, text)
+            return local
+        local = make_local()
+        class Title(str):  # not plain data: the helper would have to import its module
+            pass
         figures.start()
         figures.save(local, (png("b.pid"), "b"), png("b.png"))  # cannot be sent by name
+        figures.save(drawings.labelled, (png("c.pid"), Title("c")), png("c.png"))
+        figures.save(drawings.labelled, (png("d.pid"), "d"), png("d.png"))
         figures.finish()
-        print(drawn_by("a"), drawn_by("b"), is_png("b.png"))
+        print(drawn_by("b"), drawn_by("c"), drawn_by("d"), is_png("b.png"), is_png("c.png"))
         figures.stop()
     """)
-    assert done.stdout.split("\n")[:3] == ["helper: False", "helper without a fork: False",
-                                           "here here True"], done.stderr
+    assert done.stdout.split() == ["here", "here", "helper", "True", "True"], done.stderr
 
 
 def test_the_helper_holds_none_of_the_parents_files_and_ends_with_it(run_script):
@@ -191,3 +206,18 @@ def test_a_component_commits_with_its_figure_and_a_failed_one_leaves_nothing(run
         done.stderr
     assert "committed: True helper" in done.stdout
     assert "helper left: False" in done.stdout
+
+
+def test_plain_data_is_builtins_and_numpy_only():
+    import collections
+
+    import numpy as np
+
+    from tfpipe.figures import plain_pickle
+
+    assert plain_pickle({"loss": [0.5, 0.25], "counts": np.arange(3), "mae": np.float64(1.5),
+                         "names": ("a", None, True)})
+    with pytest.raises(TypeError, match="collections.OrderedDict"):
+        plain_pickle({"columns": collections.OrderedDict(target=[1.0])})
+    with pytest.raises(TypeError, match="not plain data"):
+        plain_pickle([np.array([collections.Counter()], dtype=object)])
