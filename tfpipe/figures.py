@@ -10,6 +10,7 @@ TensorFlow already loaded in this process, the helper gone) figures are drawn ri
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import os
@@ -123,11 +124,9 @@ class FigureProcess:
             return
         self._lost()
         if self.pid:
-            try:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):  # already gone
                 os.kill(self.pid, signal.SIGTERM)
                 os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
             self.pid = 0
 
     def _lost(self) -> None:

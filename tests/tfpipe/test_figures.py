@@ -136,8 +136,8 @@ def test_a_local_function_or_arguments_other_than_plain_data_are_drawn_here(run_
                 return drawings.labelled(note, text)
             return local
         local = make_local()
-        class Title(str):  # not plain data: the helper would have to import its module
-            pass
+        class Title(str):
+            \"\"\"Not plain data: the helper would have to import its module.\"\"\"
         figures.start()
         figures.save(local, (png("b.pid"), "b"), png("b.png"))  # cannot be sent by name
         figures.save(drawings.labelled, (png("c.pid"), Title("c")), png("c.png"))
