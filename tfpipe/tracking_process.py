@@ -76,12 +76,18 @@ def serve(requests: Connection, replies: Connection) -> bool:
             tracker.close_if_abandoned(OWNER_EXIT_SECONDS)
         return False
     except BaseException as error:  # noqa: BLE001 - sent to the parent, raised as TrackingFailed
-        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        detail = first_line(error)
         with contextlib.suppress(OSError):  # a parent that is gone cannot be told
             replies.send(("error", detail))
         return False
     finally:
         replies.close()
+
+
+def first_line(error: BaseException) -> str:
+    """'Type: message' cut to its first line (SQLAlchemy's errors append the SQL and a link)."""
+    text = "".join(traceback.format_exception_only(type(error), error)).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def warm_registration() -> None:

@@ -1,11 +1,16 @@
-"""New sqlite MLflow stores are copies of one migrated, empty template per MLflow version, kept
-in the cache folder the user names (TFPIPE_CACHE_DIR); without one, nothing is kept."""
+"""New sqlite MLflow stores are made whole or not at all: migrated under a temporary name, or
+copied from one empty template per MLflow version kept in the cache folder the user names
+(TFPIPE_CACHE_DIR); without one, nothing is kept outside the workdir."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
-from tfpipe.mlflow_store import seed_new_store, sqlite_path, template_path
+from tfpipe.errors import InputError
+from tfpipe.mlflow_store import PARTIAL_SUFFIX, seed_new_store, sqlite_path, template_path
 
 
 @pytest.fixture
@@ -51,20 +56,100 @@ def test_only_sqlite_files_are_seeded(cache):
     assert not os.path.exists(cache)
 
 
-def test_without_a_cache_folder_no_template_is_written_anywhere(tmp_path, monkeypatch):
+def test_without_a_cache_folder_the_store_is_migrated_in_its_own_folder_only(tmp_path,
+                                                                            monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     assert template_path() is None
-    assert not seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
-    assert list(home.iterdir()) == [] and not (tmp_path / "w").exists()
+    assert seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
+    assert list(home.iterdir()) == []
+    assert sorted(os.listdir(tmp_path / "w")) == ["mlflow.db"]  # no partial left beside it
+    _assert_usable(tmp_path / "w" / "mlflow.db")
 
 
-def test_a_template_that_cannot_be_written_leaves_the_store_to_mlflow(tmp_path, monkeypatch):
+def test_a_template_that_cannot_be_written_leaves_the_store_migrated_in_place(tmp_path,
+                                                                            monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("TFPIPE_CACHE_DIR", str(blocker / "cache"))
-    assert not seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
+    assert seed_new_store(f"sqlite:///{tmp_path / 'w' / 'mlflow.db'}")
     assert blocker.read_text() == "not a folder"
+    _assert_usable(tmp_path / "w" / "mlflow.db")
+
+
+# Stands in for MLflow's migration: it starts the store file, says so, and never finishes.
+_HANGING_MIGRATION = """
+import sys, time
+import tfpipe.mlflow_store as store
+def hang(path):
+    open(path, "wb").write(b"half a schema")
+    open(sys.argv[2], "w").close()
+    time.sleep(600)
+store._migrate = hang
+store.seed_new_store("sqlite:///" + sys.argv[1])
+"""
+
+
+def test_a_run_killed_while_the_store_is_migrated_leaves_no_store_and_the_next_makes_it(
+        tmp_path, monkeypatch, services):
+    monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
+    database, started = tmp_path / "w" / "mlflow.db", tmp_path / "started"
+    child = subprocess.Popen([sys.executable, "-c", _HANGING_MIGRATION, str(database),
+                              str(started)])
+    try:
+        services.wait(started.exists, "the migration in the child process", process=child)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert not database.exists()  # never a half-made store under the real name
+    left = [name for name in os.listdir(database.parent) if PARTIAL_SUFFIX in name]
+    assert left == [f"mlflow.db.{child.pid}{PARTIAL_SUFFIX}"]
+    assert seed_new_store(f"sqlite:///{database}")
+    assert os.listdir(database.parent) == ["mlflow.db"]  # the dead run's partial is gone
+    _assert_usable(database)
+
+
+def test_a_half_migrated_store_is_named_in_one_line_with_what_to_do(tmp_path, monkeypatch):
+    import sqlalchemy
+
+    from tfpipe.runs import open_store
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    database = tmp_path / "mlflow.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:  # one of MLflow's tables, as a killed migration leaves
+        connection.execute(sqlalchemy.text(
+            "CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name TEXT)"))
+    engine.dispose()
+    with pytest.raises(InputError) as raised:
+        open_store(str(tmp_path))
+    message = str(raised.value)
+    assert "\n" not in message and "[SQL" not in message
+    assert f"MLflow store {database} is damaged" in message
+    assert f"mv {database} {database}.damaged" in message
+
+
+def test_the_tracking_process_reports_an_error_in_one_line():
+    import sqlalchemy
+
+    from tfpipe.tracking_process import first_line
+
+    error = sqlalchemy.exc.OperationalError("ALTER TABLE metrics ADD COLUMN step", {},
+                                            Exception("duplicate column name: step"))
+    assert "\n" in "".join(str(error))
+    line = first_line(error)
+    assert "\n" not in line and line.startswith("sqlalchemy.exc.OperationalError")
+    assert "duplicate column name: step" in line
+
+
+def _assert_usable(database) -> None:
+    """MLflow opens the store, and a run logged there reads back."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{database}")
+    run = client.create_run(client.create_experiment("probe"))
+    client.log_metric(run.info.run_id, "mae", 2.5)
+    assert client.get_run(run.info.run_id).data.metrics == {"mae": 2.5}
