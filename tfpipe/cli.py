@@ -168,13 +168,25 @@ def main(argv: list[str] | None = None) -> int:
     except TfpipeError as error:
         print(f"tfpipe: error: {error}", file=sys.stderr)
         _save_traceback(getattr(args, "workdir", None), error)
-        return 1 if isinstance(error, ComponentFailed) else 2
+        code = 1 if isinstance(error, ComponentFailed) else 2
+        _print_failure_json(args, str(error), code, getattr(error, "component", None))
+        return code
     except (KeyboardInterrupt, Terminated) as stop:
         resume = ("; the components that finished stay cached: run the same command again to "
                   "resume") if args.command == "run" else ""
         print(f"tfpipe: {stop_reason(stop)}{resume}", file=sys.stderr)
+        _print_failure_json(args, stop_reason(stop) or "stopped", exit_code(stop), None)
         return exit_code(stop)
     return 2
+
+
+def _print_failure_json(args: argparse.Namespace, error: str, code: int,
+                        component: str | None) -> None:
+    """With `run --json`, end stdout with one JSON line saying why the run did not complete."""
+    if args.command != "run" or not args.json:
+        return
+    print(json.dumps({"task": args.task, "error": error,
+                      "failed_component": component, "exit_code": code}))
 
 
 def entry() -> None:

@@ -141,3 +141,21 @@ def test_a_library_threads_uncaught_error_goes_to_the_run_log(tmp_path, capsys):
     assert "uncaught error in thread job-state-reader" in text and "ZeroDivisionError" in text
     assert "ZeroDivisionError" not in capsys.readouterr().err
     assert threading.excepthook is threading.__excepthook__
+
+
+def test_a_run_that_does_not_complete_still_ends_json_output_with_why(tmp_path, capsys):
+    import json
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code = cli.main(["run", "text", "--data", str(empty), "--workdir", str(tmp_path / "w"),
+                     "--json", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 2
+    line = json.loads(captured.out.strip().splitlines()[-1])
+    assert line == {"task": "text", "error": captured.err.strip().removeprefix("tfpipe: error: "),
+                    "failed_component": None, "exit_code": 2}
+    assert "no valid row" in line["error"]
+    code = cli.main(["run", "text", "--data", str(empty), "--workdir", str(tmp_path / "w"),
+                     "--quiet"])
+    assert code == 2 and capsys.readouterr().out == ""  # without --json, stdout stays empty
