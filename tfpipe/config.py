@@ -26,7 +26,9 @@ class RunPaths:
 def load_file(path: str) -> dict[str, Any]:
     """Read a YAML or JSON config file into a flat dict."""
     if not os.path.isfile(path):
-        raise InputError(f"config file not found: {path}")
+        what = ("is a folder" if os.path.isdir(path) else "is not a regular file"
+                if os.path.exists(path) else "not found")
+        raise InputError(f"config file {path}: {what}; pass --config FILE.yaml or FILE.json")
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

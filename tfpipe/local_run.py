@@ -56,6 +56,9 @@ def build_pipeline(task: str, data: str | None, config: dict[str, Any],
     if data is None:
         data = hooks.default_data(os.path.join(paths.workdir, "data"), config)
     data = os.path.abspath(data)
+    if os.path.exists(data) and not (os.path.isfile(data) or os.path.isdir(data)):
+        raise InputError(f"{data}: not a regular file or folder (a device, pipe or socket); "
+                         f"pass --data FILE, FOLDER or GLOB")
     try:
         data_files(data)
     except FileNotFoundError:

@@ -116,6 +116,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def find_run(client: Any, runs: list[Any], prefix: str, flag: str = "--compare") -> Any:
     """The pipeline run whose id starts with `prefix`; InputError when none or several."""
+    if not prefix.strip():
+        raise InputError(f"{flag}: an empty run id; give a run id or its first characters "
+                         f"(see `tfpipe runs`)")
     matches = [r for r in runs if r.info.run_id.startswith(prefix)]
     if len(matches) != 1:
         found = "no" if not matches else f"{len(matches)}"

@@ -159,3 +159,17 @@ def test_a_run_that_does_not_complete_still_ends_json_output_with_why(tmp_path, 
     code = cli.main(["run", "text", "--data", str(empty), "--workdir", str(tmp_path / "w"),
                      "--quiet"])
     assert code == 2 and capsys.readouterr().out == ""  # without --json, stdout stays empty
+
+
+def test_data_or_config_that_exists_but_is_no_file_is_named_as_such(tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for data in (os.devnull, str(fifo)):
+        code, err = run_cli(capsys, ["run", "text", "--data", data,
+                                     "--workdir", str(tmp_path / "w"), "--quiet"])
+        assert code == 2 and "not a regular file or folder (a device, pipe or socket)" in err
+        assert data in err
+    code, err = run_cli(capsys, ["run", "text", "--config", str(tmp_path),
+                                 "--workdir", str(tmp_path / "w2"), "--quiet"])
+    assert code == 2 and f"config file {tmp_path}: is a folder" in err
+    assert not (tmp_path / "w2").exists()  # refused before anything is written

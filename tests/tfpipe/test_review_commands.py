@@ -90,6 +90,8 @@ def test_runs_refuses_a_workdir_without_a_store_and_an_unknown_run(two_runs, tmp
         assert not (tmp_path / "none").exists()
     code, _, err = cli(capsys, ["runs", "--workdir", workdir, "--compare", "zzz", "yyy"])
     assert code == 2 and "--compare zzz: no pipeline runs match" in err
+    code, _, err = cli(capsys, ["runs", "--workdir", workdir, "--compare", "", " "])
+    assert code == 2 and "--compare: an empty run id" in err
 
 
 @pytest.mark.parametrize("argv, message", [
