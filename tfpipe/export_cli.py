@@ -56,6 +56,18 @@ def check_dag_output(output: str) -> None:
     if names_dag_file(output) and os.path.isdir(output):
         raise InputError(f"-o {output}: is a folder; name the DAG file (NAME.py) or the "
                          "DAG folder")
+    if not os.path.exists(output) and not names_dag_file(output) \
+            and os.path.splitext(output.rstrip(os.sep))[1]:
+        raise InputError(f"-o {output}: a DAG file must end in .py; give NAME.py, or a "
+                         "folder to write the DAG file into")
+
+
+def blocking_file(path: str) -> str | None:
+    """The nearest existing parent of `path` that is a file, not a folder; None if none."""
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    return parent if parent and os.path.isfile(parent) else None
 
 
 def export_command(args: argparse.Namespace) -> int:
@@ -78,7 +90,8 @@ def export_command(args: argparse.Namespace) -> int:
 
             path = write_pipeline(spec, args.output, args.store)
     except OSError as error:
-        raise InputError(f"-o {args.output}: cannot write there: "
-                         f"{error.strerror or error}") from None
+        blocker = blocking_file(args.output)
+        reason = f"{blocker} is a file, not a folder" if blocker else error.strerror or error
+        raise InputError(f"-o {args.output}: cannot write there: {reason}") from None
     print(path)
     return 0

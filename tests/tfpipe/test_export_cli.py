@@ -22,8 +22,22 @@ def test_an_airflow_dag_folder_that_is_a_file_or_under_one_is_refused(tmp_path, 
     code, err = export(capsys, "airflow", "forecasting", "-o", str(target / "sub"),
                        "--workdir", str(tmp_path / "w"))
     assert code == 2 and err == [f"tfpipe: error: -o {target / 'sub'}: cannot write there: "
-                                 "Not a directory"]
+                                 f"{target} is a file, not a folder"]
+    code, err = export(capsys, "airflow", "forecasting", "-o", str(target / "x.py"),
+                       "--workdir", str(tmp_path / "w"))
+    assert code == 2 and err == [f"tfpipe: error: -o {target / 'x.py'}: cannot write there: "
+                                 f"{target} is a file, not a folder"]
     assert target.read_text() == "a file, not a folder"
+
+
+def test_an_airflow_output_with_another_extension_is_refused_not_made_a_folder(tmp_path,
+                                                                               capsys):
+    target = tmp_path / "dag.txt"
+    code, err = export(capsys, "airflow", "forecasting", "-o", str(target), "--workdir",
+                       str(tmp_path / "w"))
+    assert code == 2 and err == [f"tfpipe: error: -o {target}: a DAG file must end in .py; "
+                                 "give NAME.py, or a folder to write the DAG file into"]
+    assert not target.exists()
 
 
 def test_an_airflow_output_ending_in_py_is_the_dag_file_itself(tmp_path, capsys):
