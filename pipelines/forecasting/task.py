@@ -43,7 +43,8 @@ def check_windows(data: str, rows: int, settings: ForecastingSettings) -> None:
             f"{data}: too short: {rows} data rows split at row {split} make {train} train "
             f"and {evaluated} eval windows (window_size={settings.window_size}, horizon={settings.horizon}"
             + (f", seasonal_period={settings.seasonal_period}" if settings.seasonal_period
-               else "") + "); give a longer series or smaller window_size or horizon")
+               else "") + "); give a longer series or a smaller window_size, horizon"
+            + (" or seasonal_period" if settings.seasonal_period else ""))
 
 
 class ForecastingTask(Task[ForecastingSettings]):

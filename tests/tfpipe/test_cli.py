@@ -173,3 +173,12 @@ def test_data_or_config_that_exists_but_is_no_file_is_named_as_such(tmp_path, ca
                                  "--workdir", str(tmp_path / "w2"), "--quiet"])
     assert code == 2 and f"config file {tmp_path}: is a folder" in err
     assert not (tmp_path / "w2").exists()  # refused before anything is written
+
+
+def test_a_season_longer_than_the_series_is_named_in_the_advice(tmp_path, capsys):
+    path = tmp_path / "series.csv"
+    path.write_text("time,value\n" + rows_from(0))
+    code, err = run_cli(capsys, ["run", "forecasting", "--data", str(path), "--workdir",
+                                 str(tmp_path / "w"), *FAST, "--set", "seasonal_period=1000"])
+    assert code == 2 and "seasonal_period=1000); give a longer series or a smaller " \
+        "window_size, horizon or seasonal_period" in err
