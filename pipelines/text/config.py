@@ -5,11 +5,13 @@ takes a `CleaningConfig` and is handed the task's settings, which is one.
 """
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from tfpipe.errors import InputError
+from tfpipe.pipelines.text.stopwords import load_stopwords
 from tfpipe.settings import MAX_INT, Settings, key
 
 FORMATS = ("csv", "tsv", "jsonl", "folders")  # folders: DIR/<class>/<one document a file>
@@ -48,6 +50,33 @@ def parse_list(value: Any) -> tuple[str, ...] | None:
     return result
 
 
+def parse_encoding(value: Any) -> str:
+    """A text encoding Python knows, as given."""
+    text = str(value).strip()
+    try:
+        codecs.lookup(text)
+        # Decoding too, as the readers decode: lookup also finds bytes-to-bytes codecs
+        # (base64), and a few text codecs (idna) refuse the readers' error handler. Four NUL
+        # bytes decode in every file encoding, UTF-16 and UTF-32 included.
+        b"\0\0\0\0".decode(text, errors="surrogateescape")
+    except (LookupError, UnicodeError):
+        raise ValueError("not a text encoding Python can read files in; use e.g. utf-8, "
+                         "latin-1 or cp1252") from None
+    return text
+
+
+def parse_delimiter(value: Any) -> str | None:
+    """One character that is not a line break; None (the format's own) for none/null."""
+    if value is None or str(value).strip().lower() in {"none", "null"}:
+        return None
+    text = str(value)
+    if len(text) != 1:
+        raise ValueError("use one character (for tabs: format=tsv)")
+    if text in "\r\n":
+        raise ValueError("a line break cannot separate columns; use another character")
+    return text
+
+
 @dataclass(frozen=True)
 class ReaderConfig:
     """How labelled files are read: format, header, quoting and the columns to use."""
@@ -55,13 +84,13 @@ class ReaderConfig:
     format: str | None = key(None, choices=FORMATS)  # None = from the extension or layout
     header: bool | None = None           # None = True for csv/tsv
     quoting: bool | None = None          # None = on for csv, off for tsv
-    delimiter: str | None = None         # None = "," for csv, "\t" for tsv
+    delimiter: str | None = key(None, parse=parse_delimiter)  # None = "," csv, "\t" tsv
     text_column: str | int | None = key(None, parse=parse_column)   # None = "text" or 0
     label_column: str | int | None = key(None, parse=parse_column)  # None = "label" or 1
     # The label set and its order (for class folders: the folders used); None = from train.
     label_values: tuple[str, ...] | None = key(None, parse=parse_list)
     file_pattern: tuple[str, ...] | None = key(None, parse=parse_list)  # globs for a folder
-    encoding: str = "utf-8"
+    encoding: str = key("utf-8", parse=parse_encoding)
 
 
 @dataclass(frozen=True)
@@ -69,7 +98,7 @@ class CorpusConfig:
     """A plain-text corpus: one example per line."""
 
     file_pattern: tuple[str, ...] | None = key(None, parse=parse_list)  # globs for a folder
-    encoding: str = "utf-8"
+    encoding: str = key("utf-8", parse=parse_encoding)
 
 
 @dataclass(frozen=True)
@@ -162,7 +191,79 @@ class TextSettings(Settings, ReaderConfig, SplitConfig, CleaningConfig, VocabCon
     materialize: bool = False
 
     def check(self) -> None:
-        """A pretrained embeddings file must exist (nothing is downloaded)."""
-        if self.pretrained_embeddings and not os.path.isfile(self.pretrained_embeddings):
-            raise InputError(f"config pretrained_embeddings={self.pretrained_embeddings!r}: "
-                             "no such file (give a local GloVe-format text file)")
+        """Reader keys that agree, readable word files, and a local embeddings file."""
+        check_reader(self)
+        check_stopwords_file(self)
+        check_pretrained_embeddings(self.pretrained_embeddings)
+
+
+def check_reader(cfg: ReaderConfig) -> None:
+    """Two distinct classes at least, distinct text and label columns, a usable delimiter."""
+    check_label_values(cfg.label_values)
+    if cfg.format != "folders":
+        check_columns(cfg)
+    quoting = cfg.quoting if cfg.quoting is not None else cfg.format in (None, "csv")
+    if cfg.delimiter == '"' and quoting:
+        raise InputError("config delimiter='\"': the quote character; set quoting=false to "
+                         "separate columns with it")
+
+
+def check_label_values(values: tuple[str, ...] | None) -> None:
+    """label_values, when set, lists at least two classes, each once."""
+    if values is None:
+        return
+    shown = ",".join(values)
+    twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    if twice is not None:
+        raise InputError(f"config label_values={shown}: {twice!r} is listed twice; list "
+                         "each class once")
+    if len(values) < 2:
+        raise InputError(f"config label_values={shown}: list at least two distinct classes "
+                         "(a classifier needs two), or leave it unset to take them from train")
+
+
+def check_columns(cfg: ReaderConfig) -> None:
+    """The text and label columns, defaults filled as the readers fill them, differ."""
+    # JSON Lines and files with a header default to names; headerless CSV/TSV to positions.
+    positional = cfg.header is False and cfg.format != "jsonl"
+    text = cfg.text_column if cfg.text_column is not None else (0 if positional else "text")
+    label = cfg.label_column if cfg.label_column is not None else (1 if positional else "label")
+    if text != label:
+        return
+    if cfg.text_column is None:
+        raise InputError(f"config label_column={label!r}: the same column as text_column "
+                         f"(default {text!r}); set text_column to the text's column")
+    if cfg.label_column is None:
+        raise InputError(f"config text_column={text!r}: the same column as label_column "
+                         f"(default {label!r}); set label_column to the label's column")
+    raise InputError(f"config label_column={label!r}: the same column as text_column; give "
+                     "each its own column")
+
+
+def check_stopwords_file(cfg: CleaningConfig) -> None:
+    """A stopwords_file, when set, is a readable UTF-8 word list."""
+    path = cfg.stopwords_file
+    if path is None:
+        return
+    if not os.path.isfile(path):
+        raise InputError(f"config stopwords_file={path!r}: no such file (give a local "
+                         "one-word-per-line UTF-8 text file)")
+    try:
+        load_stopwords(path)
+    except (OSError, ValueError) as error:
+        raise InputError(f"config stopwords_file={path!r}: {error}") from None
+
+
+def check_pretrained_embeddings(path: str | None) -> None:
+    """A pretrained embeddings file, when set, is local and starts with GloVe lines."""
+    from tfpipe.pipelines.text.glove import check_glove_head  # numpy: not at CLI start
+
+    if not path:
+        return
+    if not os.path.isfile(path):
+        raise InputError(f"config pretrained_embeddings={path!r}: no such file (give a local "
+                         "GloVe-format text file)")
+    try:
+        check_glove_head(path)
+    except (OSError, ValueError) as error:
+        raise InputError(f"config pretrained_embeddings={path!r}: {error}") from None

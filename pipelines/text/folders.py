@@ -9,6 +9,7 @@ import fnmatch
 import os
 from typing import Iterator
 
+from tfpipe.errors import InputError
 from tfpipe.pipelines.text.readers import (EMPTY_TEXT, INVALID_UTF8, Quarantined, Row,
                                            has_undecodable, preview, read_decoded)
 
@@ -44,6 +45,18 @@ def looks_like_class_folders(root: str, patterns: tuple[str, ...] | None) -> boo
     globs = patterns or DEFAULT_DOCUMENT_PATTERNS
     return os.path.isdir(root) and any(class_documents(root, name, globs)
                                        for name in class_folders(root))
+
+
+def check_folders_data(root: str) -> None:
+    """format=folders needs a folder with a sub-folder per class; InputError saying so if not."""
+    layout = ("format=folders reads a folder with one sub-folder per class "
+              "(DIR/<class>/<document>.txt)")
+    if not os.path.isdir(root):
+        what = "a file" if os.path.isfile(root) else "not a folder"
+        raise InputError(f"config format=folders: {root} is {what}; {layout}; for a CSV, TSV "
+                         "or JSON Lines file set format=csv|tsv|jsonl or leave it unset")
+    if not class_folders(root):
+        raise InputError(f"config format=folders: {root} has no sub-folders; {layout}")
 
 
 def list_documents(root: str, patterns: tuple[str, ...] | None,

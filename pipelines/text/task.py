@@ -16,8 +16,8 @@ from tfpipe.components.classification import (
 from tfpipe.errors import InputError
 from tfpipe.pipelines.text import NAME, TASK
 from tfpipe.pipelines.text.config import TextSettings
-from tfpipe.pipelines.text.folders import (FOLDERS, list_documents, looks_like_class_folders,
-                                           read_document)
+from tfpipe.pipelines.text.folders import (FOLDERS, check_folders_data, list_documents,
+                                           looks_like_class_folders, read_document)
 from tfpipe.pipelines.text.demo_corpus import write_default_sentiment
 from tfpipe.pipelines.text.features import (
     LABEL_INDEX_KEY,
@@ -114,6 +114,13 @@ def class_names(tft_output: Any, params: dict[str, Any]) -> list[str]:
 
 
 
+def _check_num_classes(count: int) -> None:
+    """A classifier needs at least two label values in the train split."""
+    if count < 2:
+        raise InputError(f"the train split has {count} label value(s); a classifier needs "
+                         "at least 2 (check label_column and label_values)")
+
+
 class TextTask(Task[TextSettings]):
     """text: see tfpipe.task.Task for each hook's contract."""
 
@@ -124,6 +131,12 @@ class TextTask(Task[TextSettings]):
     def default_data(self, directory: str, config: dict[str, Any]) -> str:
         """Write the seeded templated sentiment corpus (TSV with a header)."""
         return write_default_sentiment(directory)
+
+    def resolve_config(self, config: dict[str, Any], data: str) -> dict[str, Any]:
+        """The config as given, once format=folders is known to name a folder of classes."""
+        if _settings(config).format == FOLDERS:
+            check_folders_data(data)
+        return config
 
     def precheck(self, data: str, params: dict[str, Any]) -> None:
         """Files exist, columns exist, every data file has a valid row, and both splits get one.
@@ -170,7 +183,9 @@ class TextTask(Task[TextSettings]):
         counts = train_statistics.get("value_counts", {}).get(LABEL_KEY)
         if _settings(params).label_values or not counts:
             return params  # configured, or too many distinct labels for the statistics to list
-        return {**params, "label_values": list(infer_label_values(counts))}
+        inferred = infer_label_values(counts)
+        _check_num_classes(len(inferred))
+        return {**params, "label_values": list(inferred)}
 
     def preprocessing_fn(self, params: dict[str, Any]) -> Callable[[dict], dict]:
         """Clean, tokenize, vocabulary with OOV buckets, truncate at the train percentile."""
@@ -195,13 +210,15 @@ class TextTask(Task[TextSettings]):
                       for w in tft_output.vocabulary_by_name(VOCAB_NAME)]
         num_tokens = num_token_ids(len(vocabulary), cfg.oov_buckets)
         num_classes = tft_output.vocabulary_size_by_name(LABEL_VOCAB)
-        if num_classes < 2:
-            raise InputError(f"the train split has {num_classes} label value(s); a classifier "
-                             "needs at least 2 (check label_column and label_values)")
+        _check_num_classes(num_classes)
         matrix = None
         if cfg.pretrained_embeddings:
-            matrix, _ = embedding_matrix(cfg.pretrained_embeddings, vocabulary, num_tokens,
-                                         cfg.seed)
+            try:
+                matrix, _ = embedding_matrix(cfg.pretrained_embeddings, vocabulary, num_tokens,
+                                             cfg.seed)
+            except ValueError as error:  # config checks only the first lines of the file
+                raise InputError(f"config pretrained_embeddings="
+                                 f"{cfg.pretrained_embeddings!r}: {error}") from None
         if cfg.model == AUTO:
             model = choose_model(cfg.model, fitted_sequence_length(tft_output),
                                  cfg.long_text_tokens)

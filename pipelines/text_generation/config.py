@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from tfpipe.errors import InputError
 from tfpipe.pipelines.text.config import (AnalysisConfig, CleaningConfig, CorpusConfig,
-                                          SplitConfig, TrainingConfig, VocabConfig)
+                                          SplitConfig, TrainingConfig, VocabConfig,
+                                          check_stopwords_file)
 from tfpipe.settings import Settings, key
 
 
@@ -32,7 +33,8 @@ class GenerationSettings(Settings, CorpusConfig, SplitConfig, CleaningConfig, Vo
     patience: int = key(5, at_least=0, at_most=100_000)
 
     def check(self) -> None:
-        """A sequence needs a prefix and the next word."""
+        """A sequence needs a prefix and the next word; a stopwords_file must be readable."""
+        check_stopwords_file(self)
         if self.sequence_length is not None and self.sequence_length < 2:
             raise InputError(f"config sequence_length={self.sequence_length}: generation "
                              "needs >= 2 (a prefix and the next word)")

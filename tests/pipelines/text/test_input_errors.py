@@ -101,3 +101,23 @@ def test_an_empty_corpus_says_what_a_corpus_is_not_which_columns_to_check(tmp_pa
     message = str(caught.value)
     assert message.startswith(f"no valid row in {path} (empty); give a text file")
     assert "column" not in message and not os.path.exists(beam_guard)
+
+
+def test_format_folders_on_a_file_fails_before_any_component(tmp_path, beam_guard):
+    path = tmp_path / "base.csv"
+    path.write_text("text,label\ngood film,pos\nbad film,neg\n")
+    with pytest.raises(InputError) as caught:
+        run("text", str(path), tmp_path, ["format=folders"])
+    assert str(caught.value).startswith(f"config format=folders: {path} is a file; "
+                                        "format=folders reads a folder with one sub-folder")
+    assert not os.path.exists(tmp_path / "w" / "artifacts")
+    assert not os.path.exists(beam_guard)
+
+
+def test_format_folders_without_class_folders_fails_before_any_component(tmp_path,
+                                                                          beam_guard):
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "a.txt").write_text("good film")
+    with pytest.raises(InputError, match="config format=folders: .*flat has no sub-folders"):
+        run("text", str(tmp_path / "flat"), tmp_path, ["format=folders"])
+    assert not os.path.exists(tmp_path / "w" / "artifacts")

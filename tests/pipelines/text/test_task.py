@@ -59,6 +59,17 @@ def test_build_model_with_pretrained_vectors(text, tmp_path):
     assert model.output_shape == (None, 2)
 
 
+def test_glove_line_past_the_checked_head_is_an_input_error_naming_file_and_line(text,
+                                                                                tmp_path):
+    glove = tmp_path / "glove.txt"
+    glove.write_text("".join(f"w{i} 1 2 3\n" for i in range(10)) + "bad 1 2\n")
+    params = {"model": "pooled", "pretrained_embeddings": str(glove), "seed": 0}
+    parse(text.info.settings, params)  # the first lines pass the config-time check
+    with pytest.raises(InputError, match=f"config pretrained_embeddings='{glove}': {glove}: "
+                                         "line 11 has 2 values, expected 3"):
+        text.build_model(params, FakeTransformOutput(["w1", "bad"], ["1", "0"]))
+
+
 def test_one_label_value_cannot_train_a_classifier(text):
     with pytest.raises(InputError, match="1 label value"):
         text.build_model({"seed": 0}, FakeTransformOutput(["a"], ["only"]))
@@ -76,6 +87,11 @@ def test_transform_params_fill_label_values_from_the_train_statistics(text):
     assert text.transform_params({}, stats)["label_values"] == ["10", "neg", "pos"]
     stats = {"value_counts": {"label": {"3": 5, "10": 7, "2": 1}}}
     assert text.transform_params({}, stats)["label_values"] == ["2", "3", "10"]
+
+
+def test_one_label_in_train_is_reported_as_the_data_not_as_label_values(text):
+    with pytest.raises(InputError, match="the train split has 1 label value"):
+        text.transform_params({}, {"value_counts": {"label": {"pos": 9}}})
 
 
 def test_transform_params_keep_configured_or_uncounted_labels(text):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tfpipe.errors import InputError
 from tfpipe.pipelines.text_generation.config import GenerationSettings
 from tfpipe.settings import parse
 
@@ -19,3 +20,13 @@ def test_generation_rejects_classification_keys_and_tiny_lengths():
         parse(GenerationSettings, {"label_column": "1"})
     with pytest.raises(ValueError, match="generation needs >= 2"):
         parse(GenerationSettings, {"sequence_length": 1})
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"encoding": "foo-bar"}, "encoding='foo-bar': not a text encoding"),
+    ({"stopwords_file": "/no/such/stopwords.txt"},
+     "stopwords_file='/no/such/stopwords.txt': no such file"),
+])
+def test_generation_checks_reader_files_at_config_time(values, message):
+    with pytest.raises(InputError, match=message):
+        parse(GenerationSettings, values)
