@@ -22,7 +22,11 @@ MISSING_TEXT = "missing_text"
 MISSING_LABEL = "missing_label"
 UNKNOWN_LABEL = "unknown_label"
 MALFORMED_ROW = "malformed_row"
-REASONS = (EMPTY_TEXT, INVALID_UTF8, MISSING_TEXT, MISSING_LABEL, UNKNOWN_LABEL, MALFORMED_ROW)
+UNCLOSED_QUOTE = "unclosed_quote"
+WRONG_FIELD_COUNT = "wrong_field_count"
+WRONG_TYPE = "wrong_type"
+REASONS = (EMPTY_TEXT, INVALID_UTF8, MISSING_TEXT, MISSING_LABEL, UNKNOWN_LABEL, MALFORMED_ROW,
+           UNCLOSED_QUOTE, WRONG_FIELD_COUNT, WRONG_TYPE)
 # What each reason means, quoted when a split ends up empty (tfpipe.task.Task).
 EXPLANATIONS = {
     UNKNOWN_LABEL: "a label outside label_values or, when they are inferred, one that no train "
@@ -33,6 +37,21 @@ EXPLANATIONS = {
     MISSING_TEXT: "no value in the text column",
     MISSING_LABEL: "no value in the label column",
     MALFORMED_ROW: "not a JSON object",
+    UNCLOSED_QUOTE: "a line where a quote opens and is not closed, and each line after it read "
+                    "into that field; close the quote, or set quoting=false",
+    WRONG_FIELD_COUNT: "more or fewer fields than the header (or, without one, the first row) "
+                       "has: a delimiter inside an unquoted field, or a missing one; quote "
+                       "fields that hold the delimiter",
+    WRONG_TYPE: "a JSON text that is not a string, or a label that is neither a string nor "
+                "an integer",
+}
+# What to do about a file whose every row has one of these reasons.
+_FIXES = {
+    INVALID_UTF8: "save the file as UTF-8 or give its encoding with --set encoding=NAME "
+                  "(such as latin-1 or cp1252)",
+    UNCLOSED_QUOTE: "close the quote, or set quoting=false",
+    WRONG_FIELD_COUNT: "quote fields that hold the delimiter",
+    WRONG_TYPE: "give texts as JSON strings and labels as strings or integers",
 }
 
 # Files in a data folder that are documentation, not data.
@@ -40,6 +59,12 @@ _IGNORED_PREFIXES = ("readme", "license", "licence", "changelog")
 _EXTENSION_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl",
                       ".json": "jsonl", ".ndjson": "jsonl"}
 _RAW_PREVIEW = 200
+# How much of a file that is not text a message shows.
+_BINARY_PREVIEW = 40
+# Python's csv default (128 KiB) fails a whole run on one long document; this still bounds
+# what a runaway field can take.
+_FIELD_LIMIT = 256 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -60,11 +85,13 @@ class Quarantined:
     row: int
     reason: str
     raw: str
+    detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for quarantine files; 'source' names the file and row."""
-        return {"source": f"{self.source} row {self.row}", "file": self.source, "row": self.row,
-                "reason": self.reason, "raw": self.raw}
+        record = {"source": f"{self.source} row {self.row}", "file": self.source,
+                  "row": self.row, "reason": self.reason, "raw": self.raw}
+        return {**record, "detail": self.detail} if self.detail else record
 
 
 def resolve_format(path: str, configured: str | None) -> str:
@@ -131,11 +158,21 @@ def has_undecodable(text: str) -> bool:
     return not_utf8(text) is not None
 
 
-def preview(value: Any) -> str:
-    """A printable, bounded preview of a raw row."""
+def preview(value: Any, limit: int = _RAW_PREVIEW) -> str:
+    """A printable, bounded preview of a raw row: undecodable bytes and control characters
+    (but tabs) as escapes."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                            default=str)
-    return printable(text)[:_RAW_PREVIEW]
+    shown = "".join(char if char.isprintable() or char == "\t"
+                    else char.encode("unicode_escape").decode("ascii")
+                    for char in printable(text[:limit]))
+    return shown[:limit]
+
+
+def _bad_byte(text: str) -> str:
+    """Which byte of text read with surrogateescape is not in the configured encoding."""
+    char = next(c for c in text if "\udc80" <= c <= "\udcff")
+    return f"byte 0x{ord(char) - 0xdc00:02x} does not decode"
 
 
 def _pick(fields: list[str] | dict[str, Any], column: str | int, header: list[str] | None
@@ -160,14 +197,16 @@ def _pick(fields: list[str] | dict[str, Any], column: str | int, header: list[st
 def _check_header(path: str, header: list[str], columns: list[str | int]) -> None:
     """Fail early, naming the file, when a column is not in the header (or the file is not
     text at all, which shows as a header of undecodable bytes)."""
-    try:
-        for column in columns:
+    for column in columns:
+        try:
             _pick(header, column, header)
-    except ValueError as error:
-        binary = any("\x00" in h or has_undecodable(h) for h in header)
-        hint = ("; the file is not text (it holds NUL or undecodable bytes): pass a CSV, "
-                "TSV or JSON Lines file" if binary else "; set text_column/label_column")
-        raise ValueError(f"{path}: {error}{hint}") from None
+        except ValueError as error:
+            if any("\x00" in h or has_undecodable(h) for h in header):
+                raise ValueError(
+                    f"{path}: column {column!r} not in header; the file is not text (it "
+                    f"starts \"{preview(','.join(header), _BINARY_PREVIEW)}\" and holds NUL or "
+                    "undecodable bytes): pass a CSV, TSV or JSON Lines file") from None
+            raise ValueError(f"{path}: {error}; set text_column/label_column") from None
 
 
 def _check_row(source: str, row: int, text: Any, label: Any, with_label: bool, raw: Any
@@ -178,7 +217,8 @@ def _check_row(source: str, row: int, text: Any, label: Any, with_label: bool, r
     text = text if isinstance(text, str) else str(text)
     label_text = None if label is None else (label if isinstance(label, str) else str(label))
     if has_undecodable(text) or (label_text is not None and has_undecodable(label_text)):
-        return Quarantined(source, row, INVALID_UTF8, preview(raw))
+        return Quarantined(source, row, INVALID_UTF8, preview(raw),
+                           _bad_byte(text + (label_text or "")))
     if not text.strip():
         return Quarantined(source, row, EMPTY_TEXT, preview(raw))
     if with_label:
@@ -199,6 +239,9 @@ def read_decoded(path: str, encoding: str) -> str:
                 data = handle.read()
     except (OSError, EOFError) as error:
         raise ValueError(f"{path}: cannot read: {error}") from None
+    if data.startswith(_GZIP_MAGIC) and not path.lower().endswith(".gz"):
+        raise ValueError(f"{path}: the file is gzip-compressed; name it "
+                         f"{os.path.basename(path)}.gz, or decompress it")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data.decode(encoding, errors="surrogateescape")
@@ -214,34 +257,92 @@ def _lines(content: str) -> list[str]:
 
 def _delimited_rows(path: str, cfg: ReaderConfig, fmt: str, with_label: bool
                     ) -> Iterator[Row | Quarantined]:
-    """Rows of a CSV or TSV file."""
+    """Rows of a CSV or TSV file, each numbered by the line it starts on."""
     source = os.path.basename(path)
     delimiter = cfg.delimiter or ("," if fmt == "csv" else "\t")
     quoting_on = cfg.quoting if cfg.quoting is not None else fmt == "csv"
     has_header = cfg.header if cfg.header is not None else True
-    reader = csv.reader(io.StringIO(read_decoded(path, cfg.encoding), newline=""),
-                        delimiter=delimiter,
+    csv.field_size_limit(_FIELD_LIMIT)  # here: Beam workers read in their own processes
+    lines = io.StringIO(read_decoded(path, cfg.encoding), newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter,
                         quoting=csv.QUOTE_MINIMAL if quoting_on else csv.QUOTE_NONE,
                         strict=False)
     header: list[str] | None = None
+    expected: tuple[int, str] | None = None  # fields per row, and whose count it is
     text_col = cfg.text_column if cfg.text_column is not None else ("text" if has_header else 0)
     label_col = cfg.label_column if cfg.label_column is not None else (
         "label" if has_header else 1)
+    first = 1
     try:
         for fields in reader:
-            line = reader.line_num
+            record, first = lines[first - 1:reader.line_num], reader.line_num + 1
+            row = first - len(record)
             if has_header and header is None:
                 header = [h.strip() for h in fields]
                 _check_header(path, header, [text_col] + ([label_col] if with_label else []))
+                expected = (len(header), "the header has")
                 continue
             if not fields or (len(fields) == 1 and not fields[0].strip()):
-                yield Quarantined(source, line, EMPTY_TEXT, "")
+                yield Quarantined(source, row, EMPTY_TEXT, "")
                 continue
             text = _pick(fields, text_col, header)
             label = _pick(fields, label_col, header) if with_label else None
-            yield _check_row(source, line, text, label, with_label, delimiter.join(fields))
+            checked = _check_row(source, row, text, label, with_label, delimiter.join(fields))
+            if quoting_on and (len(record) > 1 or isinstance(checked, Quarantined)) \
+                    and _quote_left_open(record, delimiter):
+                yield from _unclosed_quote(source, row, record)
+                continue
+            if isinstance(checked, Row):
+                expected = expected or (len(fields), "the first valid row has")
+                if len(fields) != expected[0]:
+                    checked = Quarantined(source, row, WRONG_FIELD_COUNT,
+                                          preview(delimiter.join(fields)),
+                                          f"{len(fields)} fields where {expected[1]} "
+                                          f"{expected[0]}")
+            yield checked
     except csv.Error as exc:
         raise ValueError(f"{path}: line {reader.line_num}: cannot parse {fmt}: {exc}") from exc
+
+
+def _quote_left_open(record: list[str], delimiter: str) -> bool:
+    """True when strict parsing fails on a record's lines: a quote opened and ran to the end
+    of the file, or closed only at a quote on a later line."""
+    try:
+        for _ in csv.reader(record, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
+def _unclosed_quote(source: str, row: int, record: list[str]) -> Iterator[Quarantined]:
+    """One record per line a quote left open swallowed, so each counts as lost."""
+    last = row + len(record) - 1
+    opened = (f"a quote opens on line {row} and is not closed"
+              + (f" before line {last}, so {len(record) - 1} lines after it were read into "
+                 "one field" if last > row else "")
+              + ": a quote was probably left open; close it, or set quoting=false")
+    for offset, line in enumerate(record):
+        detail = opened if offset == 0 else f"read into the field a quote opened on line {row}"
+        yield Quarantined(source, row + offset, UNCLOSED_QUOTE, preview(line.rstrip("\r\n")),
+                          detail)
+
+
+def _json_type_problem(field: str, value: Any, integer_ok: bool) -> str | None:
+    """Why a JSON value cannot be a text (or with integer_ok, a label); None when it can."""
+    if isinstance(value, str) or (integer_ok and isinstance(value, int)
+                                  and not isinstance(value, bool)):
+        return None
+    kinds = ((type(None), "null"), (bool, "boolean"), (int, "number"),
+             (float, "number with a decimal point or exponent"), (list, "array"),
+             (dict, "object"))
+    kind = next(name for cls, name in kinds if isinstance(value, cls))
+    return f"{field} is a JSON {kind}; give a string" + (" or an integer" if integer_ok else "")
+
+
+def _has(obj: dict[str, Any], column: str | int) -> bool:
+    """True when a JSON object has the column (a key, or a position), even if null."""
+    return column in obj if isinstance(column, str) else -len(obj) <= column < len(obj)
 
 
 def _jsonl_rows(path: str, cfg: ReaderConfig, with_label: bool) -> Iterator[Row | Quarantined]:
@@ -254,7 +355,7 @@ def _jsonl_rows(path: str, cfg: ReaderConfig, with_label: bool) -> Iterator[Row 
             yield Quarantined(source, number, EMPTY_TEXT, "")
             continue
         if has_undecodable(line):
-            yield Quarantined(source, number, INVALID_UTF8, preview(line))
+            yield Quarantined(source, number, INVALID_UTF8, preview(line), _bad_byte(line))
             continue
         try:
             obj = json.loads(line)
@@ -264,8 +365,15 @@ def _jsonl_rows(path: str, cfg: ReaderConfig, with_label: bool) -> Iterator[Row 
         if not isinstance(obj, dict):
             yield Quarantined(source, number, MALFORMED_ROW, preview(line))
             continue
+        text = _pick(obj, text_col, None)
         label = _pick(obj, label_col, None) if with_label else None
-        yield _check_row(source, number, _pick(obj, text_col, None), label, with_label, obj)
+        problem = ((_has(obj, text_col) and _json_type_problem("text", text, False))
+                   or (with_label and _has(obj, label_col)
+                       and _json_type_problem("label", label, True)))
+        if problem:
+            yield Quarantined(source, number, WRONG_TYPE, preview(obj), problem)
+            continue
+        yield _check_row(source, number, text, label, with_label, obj)
 
 
 def estimated_rows(path: str, cfg: ReaderConfig) -> int:
@@ -293,24 +401,39 @@ def read_corpus_file(path: str, encoding: str = "utf-8") -> Iterator[Row | Quara
 def first_valid_row(path: str, read_fn: Callable[[str], Iterable[Row | Quarantined]]
                     ) -> tuple[Row | None, Counter]:
     """The first valid row of a file (reading no further) and the reasons seen before it."""
+    row, reasons, _ = _first_valid(path, read_fn)
+    return row, reasons
+
+
+def _first_valid(path: str, read_fn: Callable[[str], Iterable[Row | Quarantined]]
+                 ) -> tuple[Row | None, Counter, Quarantined | None]:
+    """The first valid row, the reasons seen before it and the first quarantined record."""
     reasons: Counter = Counter()
+    first: Quarantined | None = None
     for item in read_fn(path):
         if isinstance(item, Row):
-            return item, reasons
+            return item, reasons, first
         reasons[item.reason] += 1
-    return None, reasons
+        first = first or item
+    return None, reasons, first
 
 
 def check_files_have_rows(files: list[str],
                           read_fn: Callable[[str], Iterable[Row | Quarantined]],
                           hint: str = "check format, header, quoting, column and label settings"
                           ) -> None:
-    """Fail naming every file without a single valid row, and why its rows were rejected."""
+    """Fail naming every file without a single valid row, why its rows were rejected, where
+    the first was, and what to do."""
     problems = []
+    fixes: list[str] = []
     for path in files:
-        row, reasons = first_valid_row(path, read_fn)
+        row, reasons, first = _first_valid(path, read_fn)
         if row is None:
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())) or "empty"
-            problems.append(f"{path} ({why})")
+            where = f", the first on line {first.row}" if first else ""
+            detail = f" ({first.detail})" if first and first.detail else ""
+            problems.append(f"{path} ({why}){where}{detail}")
+            fixes += [_FIXES[r] for r in sorted(reasons) if r in _FIXES and _FIXES[r] not in fixes]
     if problems:
-        raise ValueError(f"no valid row in {'; '.join(problems)}; {hint}")
+        raise ValueError(f"no valid row in {'; '.join(problems)}; "
+                         f"{'; '.join(fixes + [hint])}")
