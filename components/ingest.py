@@ -110,8 +110,11 @@ def check_quarantine(data: str, bad: list[dict[str, Any]], stats: dict[str, dict
     if bad and (len(bad) / max(total, 1) > max_bad_fraction or good == 0):
         bad = sorted(bad, key=lambda r: (r.get("row") is None, r.get("row") or 0))
         first = bad[0]
-        more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
-        raise InputError(f"{first['source']}: {first['reason']}{more}")
+        detail = f" ({first['detail']})" if first.get("detail") else ""
+        more = f"; and {len(bad) - 1} more problems" if len(bad) > 1 else ""
+        share = (f": {len(bad)} of {total} records are bad, above max_bad_fraction "
+                 f"{max_bad_fraction:g}" if good else "")
+        raise InputError(f"{first['source']}: {first['reason']}{detail}{more}{share}")
     for split, summary in stats.items():
         if summary["count"] == 0:
             raise InputError(empty_split_message(data, split, bad, explanations or {}))

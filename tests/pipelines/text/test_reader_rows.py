@@ -42,8 +42,12 @@ def test_an_unclosed_quote_quarantines_every_line_it_swallows_from_where_it_open
     assert "line 52" in bad[0].detail and "quote" in bad[0].detail
     assert bad[1].raw == lines[51] and "line 52" in bad[1].detail
     stats = {"train": {"count": 40}, "eval": {"count": 10}}
-    with pytest.raises(InputError, match=r"quote.csv row 52: unclosed_quote"):
+    with pytest.raises(InputError, match=r"quote.csv row 52: unclosed_quote") as raised:
         check_quarantine(str(path), [q.to_json() for q in bad], stats, 0.5)
+    message = str(raised.value)
+    assert "a quote was probably left open; close it, or set quoting=false" in message
+    assert message.endswith("and 149 more problems: 150 of 200 records are bad, above "
+                            "max_bad_fraction 0.5")
 
 
 def test_a_quote_closed_on_a_later_line_is_still_an_unclosed_quote(tmp_path):
