@@ -8,7 +8,7 @@ from __future__ import annotations
 import codecs
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from tfpipe.errors import InputError
 from tfpipe.pipelines.text.stopwords import load_stopwords
@@ -242,28 +242,25 @@ def check_columns(cfg: ReaderConfig) -> None:
 
 def check_stopwords_file(cfg: CleaningConfig) -> None:
     """A stopwords_file, when set, is a readable UTF-8 word list."""
-    path = cfg.stopwords_file
-    if path is None:
-        return
-    if not os.path.isfile(path):
-        raise InputError(f"config stopwords_file={path!r}: no such file (give a local "
-                         "one-word-per-line UTF-8 text file)")
-    try:
-        load_stopwords(path)
-    except (OSError, ValueError) as error:
-        raise InputError(f"config stopwords_file={path!r}: {error}") from None
+    if cfg.stopwords_file is not None:
+        check_local_file("stopwords_file", cfg.stopwords_file,
+                         "a local one-word-per-line UTF-8 text file", load_stopwords)
 
 
 def check_pretrained_embeddings(path: str | None) -> None:
     """A pretrained embeddings file, when set, is local and starts with GloVe lines."""
     from tfpipe.pipelines.text.glove import check_glove_head  # numpy: not at CLI start
 
-    if not path:
-        return
+    if path:
+        check_local_file("pretrained_embeddings", path, "a local GloVe-format text file",
+                         check_glove_head)
+
+
+def check_local_file(key: str, path: str, wanted: str, check: Callable[[str], Any]) -> None:
+    """InputError naming `key` when `path` is no file or `check(path)` fails on it."""
     if not os.path.isfile(path):
-        raise InputError(f"config pretrained_embeddings={path!r}: no such file (give a local "
-                         "GloVe-format text file)")
+        raise InputError(f"config {key}={path!r}: no such file (give {wanted})")
     try:
-        check_glove_head(path)
+        check(path)
     except (OSError, ValueError) as error:
-        raise InputError(f"config pretrained_embeddings={path!r}: {error}") from None
+        raise InputError(f"config {key}={path!r}: {error}") from None
