@@ -41,14 +41,21 @@ def seed_new_store(tracking_uri: str) -> bool:
     os.makedirs(os.path.dirname(database) or ".", exist_ok=True)
     remove_stale_partials(database)
     partial = f"{database}.{os.getpid()}{PARTIAL_SUFFIX}"
+    leftovers = (partial, f"{partial}-journal")
+    _remove(leftovers)  # a dead process's, whose pid this process now has
     try:
         if not _copy_template(partial) and not _migrate(partial):
             return False  # a future MLflow without the migration entry point: it makes the store
         return _link_into_place(partial, database)
     finally:
-        for leftover in (partial, f"{partial}-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(leftover)
+        _remove(leftovers)
+
+
+def _remove(paths: tuple[str, ...]) -> None:
+    """Delete these files where they exist."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
 
 def _copy_template(partial: str) -> bool:
@@ -81,8 +88,7 @@ def remove_stale_partials(database: str) -> None:
     for path in glob.glob(glob.escape(database) + ".*" + PARTIAL_SUFFIX + "*"):
         pid = path[len(database) + 1:].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
+            _remove((path,))
 
 
 def _alive(pid: int) -> bool:

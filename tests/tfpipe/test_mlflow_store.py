@@ -112,6 +112,16 @@ def test_a_run_killed_while_the_store_is_migrated_leaves_no_store_and_the_next_m
     _assert_usable(database)
 
 
+def test_a_partial_left_under_this_process_id_is_not_migrated_into(tmp_path, monkeypatch):
+    monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
+    database = tmp_path / "mlflow.db"
+    stale = tmp_path / f"mlflow.db.{os.getpid()}{PARTIAL_SUFFIX}"  # a dead run had this pid
+    stale.write_bytes(b"half a schema")
+    assert seed_new_store(f"sqlite:///{database}")
+    assert os.listdir(tmp_path) == ["mlflow.db"]
+    _assert_usable(database)
+
+
 def test_a_half_migrated_store_is_named_in_one_line_with_what_to_do(tmp_path, monkeypatch):
     import sqlalchemy
 
