@@ -27,6 +27,14 @@ WRONG_FIELD_COUNT = "wrong_field_count"
 WRONG_TYPE = "wrong_type"
 REASONS = (EMPTY_TEXT, INVALID_UTF8, MISSING_TEXT, MISSING_LABEL, UNKNOWN_LABEL, MALFORMED_ROW,
            UNCLOSED_QUOTE, WRONG_FIELD_COUNT, WRONG_TYPE)
+# What to do about a file whose every row has one of these reasons.
+_FIXES = {
+    INVALID_UTF8: "save the file as UTF-8 or give its encoding with --set encoding=NAME "
+                  "(such as latin-1 or cp1252)",
+    UNCLOSED_QUOTE: "close the quote, or set quoting=false",
+    WRONG_FIELD_COUNT: "quote fields that hold the delimiter",
+    WRONG_TYPE: "give texts as JSON strings and labels as strings or integers",
+}
 # What each reason means, quoted when a split ends up empty (tfpipe.task.Task).
 EXPLANATIONS = {
     UNKNOWN_LABEL: "a label outside label_values or, when they are inferred, one that no train "
@@ -38,20 +46,12 @@ EXPLANATIONS = {
     MISSING_LABEL: "no value in the label column",
     MALFORMED_ROW: "not a JSON object",
     UNCLOSED_QUOTE: "a line where a quote opens and is not closed, and each line after it read "
-                    "into that field; close the quote, or set quoting=false",
+                    f"into that field; {_FIXES[UNCLOSED_QUOTE]}",
     WRONG_FIELD_COUNT: "more or fewer fields than the header (or, without one, the first row) "
-                       "has: a delimiter inside an unquoted field, or a missing one; quote "
-                       "fields that hold the delimiter",
+                       "has: a delimiter inside an unquoted field, or a missing one; "
+                       f"{_FIXES[WRONG_FIELD_COUNT]}",
     WRONG_TYPE: "a JSON text that is not a string, or a label that is neither a string nor "
                 "an integer",
-}
-# What to do about a file whose every row has one of these reasons.
-_FIXES = {
-    INVALID_UTF8: "save the file as UTF-8 or give its encoding with --set encoding=NAME "
-                  "(such as latin-1 or cp1252)",
-    UNCLOSED_QUOTE: "close the quote, or set quoting=false",
-    WRONG_FIELD_COUNT: "quote fields that hold the delimiter",
-    WRONG_TYPE: "give texts as JSON strings and labels as strings or integers",
 }
 
 # Files in a data folder that are documentation, not data.
@@ -308,8 +308,7 @@ def _quote_left_open(record: list[str], delimiter: str) -> bool:
     """True when strict parsing fails on a record's lines: a quote opened and ran to the end
     of the file, or closed only at a quote on a later line."""
     try:
-        for _ in csv.reader(record, delimiter=delimiter, strict=True):
-            pass
+        list(csv.reader(record, delimiter=delimiter, strict=True))
     except csv.Error:
         return True
     return False
@@ -399,13 +398,6 @@ def read_corpus_file(path: str, encoding: str = "utf-8") -> Iterator[Row | Quara
 
 
 def first_valid_row(path: str, read_fn: Callable[[str], Iterable[Row | Quarantined]]
-                    ) -> tuple[Row | None, Counter]:
-    """The first valid row of a file (reading no further) and the reasons seen before it."""
-    row, reasons, _ = _first_valid(path, read_fn)
-    return row, reasons
-
-
-def _first_valid(path: str, read_fn: Callable[[str], Iterable[Row | Quarantined]]
                  ) -> tuple[Row | None, Counter, Quarantined | None]:
     """The first valid row, the reasons seen before it and the first quarantined record."""
     reasons: Counter = Counter()
@@ -427,7 +419,7 @@ def check_files_have_rows(files: list[str],
     problems = []
     fixes: list[str] = []
     for path in files:
-        row, reasons, first = _first_valid(path, read_fn)
+        row, reasons, first = first_valid_row(path, read_fn)
         if row is None:
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())) or "empty"
             where = f", the first on line {first.row}" if first else ""
