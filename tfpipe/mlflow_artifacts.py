@@ -13,6 +13,8 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
+from tfpipe.errors import InputError
+
 SCHEME = "mlflow-artifacts"
 EXPERIMENT_ROOT = f"{SCHEME}:/"
 
@@ -83,9 +85,20 @@ def uses_workdir_artifacts(tracking_uri: str) -> bool:
 
 
 def client_for(tracking_uri: str, mlartifacts: str) -> Any:
-    """An MlflowClient that can also read this workdir's `mlflow-artifacts:` URIs."""
+    """An MlflowClient that can also read this workdir's `mlflow-artifacts:` URIs.
+
+    A sqlite store left half-made is an InputError saying what to do.
+    """
     from mlflow.tracking import MlflowClient
+
+    from tfpipe.mlflow_store import damaged_store_message
 
     if uses_workdir_artifacts(tracking_uri):
         serve_locally(mlartifacts, tracking_uri)
-    return MlflowClient(tracking_uri=tracking_uri)
+    try:
+        return MlflowClient(tracking_uri=tracking_uri)
+    except Exception as error:
+        damaged = damaged_store_message(tracking_uri, error)
+        if damaged is None:
+            raise
+        raise InputError(damaged) from None

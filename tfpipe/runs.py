@@ -7,7 +7,7 @@ from typing import Any
 
 from tfpipe import config as cfg
 from tfpipe.errors import InputError
-from tfpipe.mlflow_store import damaged_store_message, sqlite_path
+from tfpipe.mlflow_store import sqlite_path
 
 MAX_RUNS = 1000
 CODE_PREFIX = "tfpipe.code."
@@ -31,13 +31,7 @@ def open_store(workdir: str) -> tuple[Any, cfg.RunPaths]:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from tfpipe.mlflow_artifacts import client_for
 
-    try:
-        return client_for(paths.tracking_uri, paths.mlartifacts), paths
-    except Exception as error:
-        damaged = damaged_store_message(paths.tracking_uri, error)
-        if damaged is None:
-            raise
-        raise InputError(damaged) from None
+    return client_for(paths.tracking_uri, paths.mlartifacts), paths
 
 
 def pipeline_runs(client: Any, task: str | None = None) -> list[Any]:

@@ -76,19 +76,13 @@ class MlflowTracker:
         """Connect to the store and create (or reuse) the pipeline's experiment."""
         import logging
 
-        from tfpipe.mlflow_store import damaged_store_message, seed_new_store
+        from tfpipe.mlflow_store import seed_new_store
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no DB-migration chatter
         logging.getLogger("alembic").setLevel(logging.WARNING)
         seed_new_store(self.paths.tracking_uri)
-        try:
-            self.client = client_for(self.paths.tracking_uri, self.paths.mlartifacts)
-            experiment = self.client.get_experiment_by_name(self.experiment_name)
-        except Exception as error:
-            damaged = damaged_store_message(self.paths.tracking_uri, error)
-            if damaged is None:
-                raise
-            raise RuntimeError(damaged) from None
+        self.client = client_for(self.paths.tracking_uri, self.paths.mlartifacts)
+        experiment = self.client.get_experiment_by_name(self.experiment_name)
         if experiment is None:
             location = None
             if uses_workdir_artifacts(self.paths.tracking_uri):
