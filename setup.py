@@ -22,6 +22,9 @@ setup(
         "psutil>=5.9",
         "rich>=13",  # progress bars on a terminal
         "scikit-learn>=1.3",  # the vision task's default data: its bundled 8x8 digits
+        # TensorFlow's own range is >=0.5.1,<1; 0.7.0 takes most of a second to import
+        # (0.6.0 a hundredth: benchmarks/RESULTS.md), in every process that loads TensorFlow.
+        "ml_dtypes>=0.5.1,<0.7",
     ],
     extras_require={
         # playwright drives Debian's /usr/bin/chromium (installed by .ci/run) in the UI test;

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.abc
 import os
 import pickle
 import signal
@@ -62,14 +63,49 @@ def run_while_importing(call: Callable[[], Result], modules: tuple[str, ...]) ->
     return value
 
 
-def import_all(modules: tuple[str, ...]) -> None:
-    """Import each module with the collector paused; a failing one is left for its component."""
-    with collector_paused():
+# Keras imports these optional integrations whenever they are installed (its scikit-learn
+# wrappers, its image gallery's pyplot), and they cost over a second of a run's imports. The
+# run's own process uses neither: its figures are drawn by tfpipe.figures' helper process.
+UNUSED_BY_THE_RUN = ("sklearn", "matplotlib")
+
+
+def import_all(modules: tuple[str, ...], unused: tuple[str, ...] = UNUSED_BY_THE_RUN) -> None:
+    """Import each module with the collector paused; a failing one is left for its component.
+
+    Packages in `unused` are not loaded on the way: an import of one inside fails as if it
+    were not installed, which optional imports (`try: import sklearn`) are written for. After,
+    they import as usual.
+    """
+    with collector_paused(), packages_hidden(unused):
         for name in modules:
             try:
                 importlib.import_module(name)
             except ImportError:
                 continue
+
+
+class _HiddenPackages(importlib.abc.MetaPathFinder):
+    """Finds each module of the hidden packages not installed."""
+
+    def __init__(self, packages: tuple[str, ...]) -> None:
+        self.packages = frozenset(packages)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname.partition(".")[0] in self.packages:
+            raise ModuleNotFoundError(f"{fullname} is not loaded while tfpipe imports its "
+                                      f"libraries", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def packages_hidden(packages: tuple[str, ...]) -> Iterator[None]:
+    """Inside, importing a module of `packages` that is not yet loaded raises ImportError."""
+    finder = _HiddenPackages(packages)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 @contextlib.contextmanager

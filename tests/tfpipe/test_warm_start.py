@@ -5,6 +5,7 @@ threads and modules from other tests that would (rightly) turn forking off.
 """
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="warm start forks only on Linux")
 
 PRELUDE = """
+import gc
 import os
 from tfpipe.errors import InputError
 from tfpipe.warm_start import run_while_importing
@@ -110,8 +112,6 @@ def test_the_collector_is_back_on_and_the_imported_objects_are_frozen(run_script
 
 
 def test_a_failing_import_leaves_the_collector_on(tmp_path):
-    import gc
-
     (tmp_path / "broken_module_for_test.py").write_text("raise RuntimeError('broken')\n")
     sys.path.insert(0, str(tmp_path))
     try:
@@ -160,3 +160,51 @@ def test_without_modules_to_warm_or_already_loaded_the_call_runs_here():
 def test_a_missing_module_is_left_for_the_component_to_report():
     import_all(("no_such_module_anywhere", "json"))
     assert "json" in sys.modules
+
+
+def test_unused_packages_are_not_loaded_by_the_imports_and_import_as_usual_after(tmp_path):
+    (tmp_path / "optional_pkg_for_test.py").write_text("VALUE = 1\n")
+    (tmp_path / "uses_optional_for_test.py").write_text(
+        "try:\n    import optional_pkg_for_test\nexcept ImportError:\n"
+        "    optional_pkg_for_test = None\n")
+    sys.path.insert(0, str(tmp_path))
+    finders = list(sys.meta_path)
+    try:
+        import_all(("uses_optional_for_test",), unused=("optional_pkg_for_test",))
+        assert sys.modules["uses_optional_for_test"].optional_pkg_for_test is None
+        assert "optional_pkg_for_test" not in sys.modules
+        assert sys.meta_path == finders
+        import optional_pkg_for_test  # noqa: F401 - hidden only while import_all ran
+        assert sys.modules["optional_pkg_for_test"].VALUE == 1
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("optional_pkg_for_test", "uses_optional_for_test"):
+            sys.modules.pop(name, None)
+        gc.unfreeze()
+
+
+def test_a_failing_import_puts_the_import_finders_back(tmp_path):
+    (tmp_path / "broken_module_for_test.py").write_text("raise RuntimeError('broken')\n")
+    sys.path.insert(0, str(tmp_path))
+    finders = list(sys.meta_path)
+    try:
+        with pytest.raises(RuntimeError, match="broken"):
+            import_all(("broken_module_for_test",), unused=("json",))
+    finally:
+        sys.path.remove(str(tmp_path))
+        gc.unfreeze()
+    assert sys.meta_path == finders
+
+
+def test_the_run_imports_keras_without_scikit_learn_or_matplotlib(fresh_python):
+    done = fresh_python("""
+from tfpipe.pipelines.standard import WARM_IMPORTS
+from tfpipe.warm_start import import_all
+import_all(WARM_IMPORTS["ingest"])
+print([name for name in ("keras", "tensorflow_transform", "sklearn", "matplotlib")
+       if name in sys.modules])
+import matplotlib.pyplot, sklearn.base  # installed, and importable once the imports are done
+print("after", "sklearn" in sys.modules, "matplotlib" in sys.modules)
+""")
+    assert done.stdout.splitlines()[-2:] == ["['keras', 'tensorflow_transform']",
+                                            "after True True"], done.stderr
