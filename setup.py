@@ -9,7 +9,8 @@ setup(
     # tfpipe/components, tfpipe/pipelines and tfpipe/schemas are symlinks to the design card's
     # top-level folders: import paths are file paths, and the wheel holds real files.
     packages=find_packages(include=["tfpipe", "tfpipe.*"]),
-    package_data={"tfpipe.schemas": ["*.pbtxt"], "tfpipe.pipelines.text": ["*.txt"]},
+    package_data={"tfpipe": ["mlflow_schema/*.sql"], "tfpipe.schemas": ["*.pbtxt"],
+                  "tfpipe.pipelines.text": ["*.txt"]},
     install_requires=[
         "tensorflow>=2.21,<2.22",
         "tensorflow-transform>=1.21,<1.22",

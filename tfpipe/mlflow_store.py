@@ -1,12 +1,15 @@
-"""New sqlite MLflow stores are made whole or not at all, from a migrated template when one is kept.
+"""New sqlite MLflow stores are made whole or not at all, from a schema tfpipe ships when it can.
 
 MLflow builds a new sqlite store by running every schema migration, seconds of CPU (see
-benchmarks/RESULTS.md). Done in place, a run killed meanwhile leaves a half-migrated store that
-every later run fails to open, so the store is migrated under a temporary name beside it and
-linked into place when complete. When the user names a cache folder shared by their workdirs
-(TFPIPE_CACHE_DIR), the first store made by an MLflow version is migrated into a template
-there, and later new stores copy it. Without one, nothing is written outside the workdir.
-The template holds the schema only: MLflow adds its Default experiment when it opens the copy.
+benchmarks/RESULTS.md). tfpipe ships the SQL of an empty, fully migrated store for the MLflow
+version constraints.txt pins (mlflow_schema/, written by .ci/refresh-mlflow-schema from
+MLflow's own migrations; a test checks it against them), and a new store of that version
+is made from it in milliseconds. With another MLflow version, the first store is migrated
+into a template in the cache folder the user names (TFPIPE_CACHE_DIR) and later ones copy it;
+without one, each is migrated. Done in place, a run killed meanwhile would leave a
+half-made store every later run fails to open, so the store is made under a temporary name
+beside it and linked into place when complete. Every source holds the schema only: MLflow
+adds its Default experiment when it opens the store.
 """
 from __future__ import annotations
 
@@ -14,11 +17,15 @@ import contextlib
 import glob
 import os
 import shutil
+import sqlite3
 import tempfile
 
 from tfpipe.user_caches import shared_cache_dir
 
 SQLITE_PREFIX = "sqlite:///"
+# Statements of a dump that are not tables or rows; they only refer to tables.
+_SCHEMA_OBJECTS = ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE TRIGGER")
+SCHEMA_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlflow_schema")
 PARTIAL_SUFFIX = ".partial"
 # What sqlite says when MLflow's migrations meet tables or columns a killed migration left.
 _HALF_MIGRATED = ("already exists", "duplicate column name", "no such table",
@@ -44,7 +51,8 @@ def seed_new_store(tracking_uri: str) -> bool:
     leftovers = (partial, f"{partial}-journal")
     _remove(leftovers)  # a dead process's, whose pid this process now has
     try:
-        if not _copy_template(partial) and not _migrate(partial):
+        if (not _restore_packaged_schema(partial) and not _copy_template(partial)
+                and not _migrate(partial)):
             return False  # a future MLflow without the migration entry point: it makes the store
         return _link_into_place(partial, database)
     finally:
@@ -56,6 +64,67 @@ def _remove(paths: tuple[str, ...]) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
+
+
+def _restore_packaged_schema(partial: str) -> bool:
+    """Write the shipped schema of the installed MLflow to `partial`; False when none is."""
+    schema = packaged_schema_path()
+    if not os.path.exists(schema):
+        return False
+    with open(schema, encoding="utf-8") as handle:
+        script = handle.read()
+    connection = sqlite3.connect(partial)
+    try:
+        connection.executescript(script)
+    finally:
+        connection.close()
+    return True
+
+
+def packaged_schema_path() -> str:
+    """Where tfpipe ships the empty store's SQL for the installed MLflow version."""
+    import mlflow
+
+    return os.path.join(SCHEMA_FOLDER, f"mlflow-{mlflow.__version__}.sql")
+
+
+def schema_sql(database: str) -> str:
+    """The SQL that recreates a sqlite database: its tables and rows, then its other objects.
+
+    Tables come by name, as sqlite's dump lists them; indexes and triggers are sorted too,
+    since the dump lists them in creation order, which differs between two migrations.
+    """
+    connection = sqlite3.connect(database)
+    try:
+        statements = list(connection.iterdump())
+    finally:
+        connection.close()
+    objects = sorted(s for s in statements if s.startswith(_SCHEMA_OBJECTS))
+    tables = [s for s in statements if not s.startswith(_SCHEMA_OBJECTS)
+              and s not in ("BEGIN TRANSACTION;", "COMMIT;")]
+    return "\n".join(["BEGIN TRANSACTION;", *tables, *objects, "COMMIT;"]) + "\n"
+
+
+def migrated_schema_sql() -> str:
+    """The SQL of an empty store the installed MLflow has made and migrated in full."""
+    with tempfile.TemporaryDirectory(prefix="tfpipe-mlflow-schema-") as folder:
+        database = os.path.join(folder, "mlflow.db")
+        if not _migrate(database):
+            raise RuntimeError("this MLflow has no migration entry point "
+                               "(mlflow.store.db.utils._initialize_tables)")
+        return schema_sql(database)
+
+
+def write_packaged_schema() -> str:
+    """Ship the installed MLflow's schema in place of any earlier version's; its path."""
+    target = packaged_schema_path()
+    script = migrated_schema_sql()
+    for stale in glob.glob(os.path.join(SCHEMA_FOLDER, "mlflow-*.sql")):
+        if stale != target:
+            os.remove(stale)
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write(script)
+    return target
 
 
 def _copy_template(partial: str) -> bool:

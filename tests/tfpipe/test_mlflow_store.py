@@ -1,22 +1,115 @@
-"""New sqlite MLflow stores are made whole or not at all: migrated under a temporary name, or
-copied from one empty template per MLflow version kept in the cache folder the user names
-(TFPIPE_CACHE_DIR); without one, nothing is kept outside the workdir."""
+"""New sqlite MLflow stores are made whole or not at all: from the empty-store SQL tfpipe ships
+for the pinned MLflow, else copied from one template per MLflow version kept in the cache folder
+the user names (TFPIPE_CACHE_DIR), else migrated; always under a temporary name first."""
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 from tfpipe.errors import InputError
-from tfpipe.mlflow_store import PARTIAL_SUFFIX, seed_new_store, sqlite_path, template_path
+import tfpipe.mlflow_store as store
+from tfpipe.mlflow_store import (PARTIAL_SUFFIX, migrated_schema_sql, packaged_schema_path,
+                                 seed_new_store, sqlite_path, template_path,
+                                 write_packaged_schema)
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> str:
+def nothing_shipped(tmp_path, monkeypatch) -> str:
+    """No shipped schema, as with an MLflow version other than the pinned one."""
+    folder = tmp_path / "no-shipped-schema"
+    folder.mkdir()
+    monkeypatch.setattr(store, "SCHEMA_FOLDER", str(folder))
+    return str(folder)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch, nothing_shipped) -> str:
     monkeypatch.setenv("TFPIPE_CACHE_DIR", str(tmp_path / "cache"))
     return str(tmp_path / "cache")
+
+
+def test_the_shipped_schema_is_what_the_installed_mlflow_migrates_to():
+    import mlflow
+
+    shipped = packaged_schema_path()
+    assert os.path.exists(shipped), (
+        f"no empty-store SQL for MLflow {mlflow.__version__} in {store.SCHEMA_FOLDER}: "
+        "run .ci/refresh-mlflow-schema")
+    with open(shipped, encoding="utf-8") as handle:
+        assert canonical(handle.read()) == canonical(migrated_schema_sql()), \
+            "run .ci/refresh-mlflow-schema"
+
+
+def canonical(script: str) -> list:
+    """The statements of a schema script, each table's constraints as a set.
+
+    MLflow's migrations rebuild some tables from reflected constraints, whose order differs
+    between two migrations of the same version; a column's position matters and is kept.
+    """
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(_canonical_statement(pending.strip()))
+            pending = ""
+    return statements
+
+
+def _canonical_statement(statement: str) -> object:
+    if not statement.startswith("CREATE TABLE"):
+        return statement
+    head, *body, tail = statement.splitlines()
+    parts = [line.strip().rstrip(",").strip() for line in body]
+    constraints = ("CONSTRAINT", "PRIMARY KEY", "FOREIGN KEY", "UNIQUE", "CHECK")
+    return (head.replace('"', ""), [p for p in parts if not p.startswith(constraints)],
+            sorted(p for p in parts if p.startswith(constraints)), tail)
+
+
+def test_a_new_store_is_made_from_the_shipped_schema_without_migrating(tmp_path, monkeypatch):
+    import sqlalchemy
+    from mlflow.store.db.utils import _verify_schema
+    from mlflow.tracking import MlflowClient
+
+    def no_migration(path):
+        raise AssertionError("migrated although a schema is shipped")
+
+    monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
+    monkeypatch.setattr(store, "_migrate", no_migration)
+    database = tmp_path / "w" / "mlflow.db"
+    assert seed_new_store(f"sqlite:///{database}")
+    assert os.listdir(database.parent) == ["mlflow.db"]
+    engine = sqlalchemy.create_engine(f"sqlite:///{database}")
+    _verify_schema(engine)  # MLflow's own check: the store is at the latest schema revision
+    engine.dispose()
+    _assert_usable(database)
+    assert MlflowClient(f"sqlite:///{database}").get_experiment("0").name == "Default"
+
+
+def test_without_a_shipped_schema_or_a_cache_the_store_is_migrated(tmp_path, monkeypatch,
+                                                                  nothing_shipped):
+    monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
+    database = tmp_path / "w" / "mlflow.db"
+    assert seed_new_store(f"sqlite:///{database}")
+    assert store.schema_sql(str(database)).startswith("BEGIN TRANSACTION;")
+    _assert_usable(database)
+
+
+def test_writing_the_shipped_schema_replaces_an_earlier_versions(nothing_shipped):
+    stale = os.path.join(nothing_shipped, "mlflow-0.0.1.sql")
+    with open(stale, "w") as handle:
+        handle.write("-- an older MLflow's schema\n")
+    written = write_packaged_schema()
+    assert os.listdir(nothing_shipped) == [os.path.basename(written)]
+    restored = sqlite3.connect(":memory:")
+    with open(written, encoding="utf-8") as handle:
+        restored.executescript(handle.read())
+    tables = {name for (name,) in restored.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"experiments", "runs", "metrics", "alembic_version"} <= tables
 
 
 def test_new_stores_are_copies_of_one_template_that_mlflow_accepts(tmp_path, cache):
@@ -56,8 +149,8 @@ def test_only_sqlite_files_are_seeded(cache):
     assert not os.path.exists(cache)
 
 
-def test_without_a_cache_folder_the_store_is_migrated_in_its_own_folder_only(tmp_path,
-                                                                            monkeypatch):
+def test_without_a_cache_folder_the_store_is_migrated_in_its_own_folder_only(
+        tmp_path, monkeypatch, nothing_shipped):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.delenv("TFPIPE_CACHE_DIR", raising=False)
@@ -70,8 +163,8 @@ def test_without_a_cache_folder_the_store_is_migrated_in_its_own_folder_only(tmp
     _assert_usable(tmp_path / "w" / "mlflow.db")
 
 
-def test_a_template_that_cannot_be_written_leaves_the_store_migrated_in_place(tmp_path,
-                                                                            monkeypatch):
+def test_a_template_that_cannot_be_written_leaves_the_store_migrated_in_place(
+        tmp_path, monkeypatch, nothing_shipped):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("TFPIPE_CACHE_DIR", str(blocker / "cache"))
@@ -80,7 +173,8 @@ def test_a_template_that_cannot_be_written_leaves_the_store_migrated_in_place(tm
     _assert_usable(tmp_path / "w" / "mlflow.db")
 
 
-# Stands in for MLflow's migration: it starts the store file, says so, and never finishes.
+# Stands in for making the store (shipped schema or migration): it starts the store file, says
+# so, and never finishes.
 _HANGING_MIGRATION = """
 import sys, time
 import tfpipe.mlflow_store as store
@@ -88,7 +182,7 @@ def hang(path):
     open(path, "wb").write(b"half a schema")
     open(sys.argv[2], "w").close()
     time.sleep(600)
-store._migrate = hang
+store._migrate = store._restore_packaged_schema = hang  # whichever makes this store
 store.seed_new_store("sqlite:///" + sys.argv[1])
 """
 
