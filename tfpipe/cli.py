@@ -112,18 +112,22 @@ def add_export_parser(sub: Any, infos: dict[str, Any]) -> None:
                         "pipeline YAML file")
     export.add_argument("--schedule", help="cron expression or @daily (default: config key "
                         "`schedule`; none: run only when triggered)")
-    export.add_argument("--operator", choices=["bash", "docker", "kubernetes"], default="bash",
+    # Each of these is read only by some targets and operators (export_cli.OPTION_USED_BY);
+    # the default is filled in after that check, so a given one can be told from a default.
+    export.add_argument("--operator", choices=["bash", "docker", "kubernetes"],
                         help="airflow: run components with a subprocess of this environment's "
                         "tfpipe (bash, default), or in the docker/ image")
-    export.add_argument("--tfpipe", help="bash operator: the tfpipe script to run "
+    export.add_argument("--tfpipe", help="airflow, bash operator: the tfpipe script to run "
                         "(default: the one beside this Python)")
-    export.add_argument("--image", default="tfpipe:latest", type=image_reference,
-                        help="the docker/ image for docker, kubernetes and kfp")
-    export.add_argument("--store", default="pvc:tfpipe-store", help="kfp: the shared artifact "
-                        "store, a volume claim (pvc:NAME, mounted at --workdir) or a gs:// URI "
-                        "(Vertex AI's Cloud Storage mount)")
-    export.add_argument("--store-claim", default="tfpipe-store", type=claim_name,
-                        help="kubernetes operator: the volume claim mounted at --workdir")
+    export.add_argument("--image", type=image_reference,
+                        help="kfp, and airflow's docker and kubernetes operators: the docker/ "
+                        "image (default tfpipe:latest)")
+    export.add_argument("--store", help="kfp: the shared artifact store, a volume claim "
+                        "(pvc:NAME, mounted at --workdir) or a gs:// URI (Vertex AI's Cloud "
+                        "Storage mount; default pvc:tfpipe-store)")
+    export.add_argument("--store-claim", type=claim_name,
+                        help="airflow, kubernetes operator: the volume claim mounted at "
+                        "--workdir (default tfpipe-store)")
     export.add_argument("--retries", type=int, default=2, help="retries per task (default 2)")
     export.add_argument("--retry-delay", type=int, default=60, metavar="SECONDS",
                         help="seconds between retries (default 60)")

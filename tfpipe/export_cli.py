@@ -70,10 +70,43 @@ def blocking_file(path: str) -> str | None:
     return parent if parent and os.path.isfile(parent) else None
 
 
+# The export options only some targets read: which ones (for the error), and the default.
+OPTION_USED_BY = {"operator": "airflow", "tfpipe": "airflow --operator bash",
+                  "image": "kfp or airflow --operator docker|kubernetes", "store": "kfp",
+                  "store_claim": "airflow --operator kubernetes"}
+OPTION_DEFAULTS = {"operator": "bash", "image": "tfpipe:latest", "store": "pvc:tfpipe-store",
+                   "store_claim": "tfpipe-store"}
+
+
+def option_used(option: str, target: str, operator: str) -> bool:
+    """Whether an export to `target` (with this airflow operator) reads `option`."""
+    uses = {"operator": target == "airflow",
+            "tfpipe": target == "airflow" and operator == "bash",
+            "image": target == "kfp" or operator in ("docker", "kubernetes"),
+            "store": target == "kfp",
+            "store_claim": target == "airflow" and operator == "kubernetes"}
+    return uses[option]
+
+
+def resolve_target_options(args: argparse.Namespace) -> None:
+    """InputError for an option this export would ignore; then the defaults of the others."""
+    operator = args.operator or OPTION_DEFAULTS["operator"]
+    for option, used_by in OPTION_USED_BY.items():
+        if getattr(args, option) is not None and not option_used(option, args.target, operator):
+            chosen = f"airflow --operator {operator}" if args.target == "airflow" else "kfp"
+            flag = "--" + option.replace("_", "-")
+            raise InputError(f"{flag} is read only by `tfpipe export {used_by}`, not by "
+                             f"`tfpipe export {chosen}`: drop it, or export to where it is read")
+    for option, default in OPTION_DEFAULTS.items():
+        if getattr(args, option) is None:
+            setattr(args, option, default)
+
+
 def export_command(args: argparse.Namespace) -> int:
     """Write the DAG file (airflow) or the compiled IR YAML (kfp); print its path."""
     if args.retries < 0 or args.retry_delay < 0:
         raise InputError("--retries and --retry-delay must be 0 or more")
+    resolve_target_options(args)
     if args.target == "airflow":
         check_dag_output(args.output)
     if args.target == "kfp" and importlib.util.find_spec("kfp") is None:

@@ -73,3 +73,41 @@ def test_a_cron_field_out_of_range_is_refused_before_anything_is_written(tmp_pat
     assert code == 2 and err == ["tfpipe: error: schedule '61 * * * *': minute '61': "
                                  "expected 0-59"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_option_the_target_or_operator_would_ignore_is_refused(tmp_path, capsys):
+    ignored = [
+        (["kfp", "--operator", "docker"], "--operator is read only by `tfpipe export airflow`, "
+         "not by `tfpipe export kfp`"),
+        (["kfp", "--store-claim", "claim"], "--store-claim is read only by `tfpipe export "
+         "airflow --operator kubernetes`, not by `tfpipe export kfp`"),
+        (["kfp", "--tfpipe", "/usr/bin/tfpipe"], "--tfpipe is read only by `tfpipe export "
+         "airflow --operator bash`, not by `tfpipe export kfp`"),
+        (["airflow", "--store", "gs://b/t"], "--store is read only by `tfpipe export kfp`, "
+         "not by `tfpipe export airflow --operator bash`"),
+        (["airflow", "--image", "reg/tfpipe:1"], "--image is read only by `tfpipe export kfp "
+         "or airflow --operator docker|kubernetes`, not by `tfpipe export airflow --operator "
+         "bash`"),
+        (["airflow", "--operator", "docker", "--store-claim", "c"], "--store-claim is read "
+         "only by `tfpipe export airflow --operator kubernetes`, not by `tfpipe export airflow "
+         "--operator docker`"),
+        (["airflow", "--operator", "kubernetes", "--tfpipe", "t"], "--tfpipe is read only by "
+         "`tfpipe export airflow --operator bash`, not by `tfpipe export airflow --operator "
+         "kubernetes`"),
+    ]
+    for (target, *options), message in ignored:
+        output = tmp_path / ("p.yaml" if target == "kfp" else "dags")
+        code, err = export(capsys, target, "forecasting", "-o", str(output), "--workdir",
+                           str(tmp_path / "w"), *options)
+        assert (code, err) == (2, [f"tfpipe: error: {message}: drop it, or export to where "
+                                   "it is read"]), options
+        assert not output.exists() and not (tmp_path / "w").exists()
+
+
+def test_options_the_target_reads_are_taken_and_defaults_fill_the_rest(tmp_path, capsys):
+    dags = tmp_path / "dags"
+    code = cli.main(["export", "airflow", "forecasting", "-o", str(dags), "--workdir",
+                     str(tmp_path / "w"), "--operator", "kubernetes", "--image", "reg/tfpipe:2"])
+    assert code == 0, capsys.readouterr().err
+    dag = (dags / "tfpipe_forecasting.py").read_text()
+    assert "reg/tfpipe:2" in dag and "tfpipe-store" in dag  # the claim's default
