@@ -65,6 +65,9 @@ def parse_names(value: Any) -> tuple[str, ...]:
     names = tuple(str(v).strip() for v in value)
     if len(set(names)) != len(names) or "" in names:
         raise ValueError("names must be unique and non-empty")
+    if len(names) == 1:
+        raise ValueError("a classifier needs at least two classes; list them all, or leave "
+                         "class_names unset to take them from the data")
     return names
 
 

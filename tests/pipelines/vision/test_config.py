@@ -29,6 +29,9 @@ def test_names_and_ints():
     assert parse_names(["a", "b"]) == ("a", "b")
     with pytest.raises(InputError, match="class_names='a,a': names must be unique"):
         parse(VisionSettings, {"class_names": "a,a"})
+    with pytest.raises(InputError, match="class_names='cat': a classifier needs at least two "
+                       "classes; list them all, or leave class_names unset"):
+        parse(VisionSettings, {"class_names": "cat"})
     assert parse_ints("[16, 32]") == (16, 32)
     assert parse_ints("8,4") == (8, 4)
 

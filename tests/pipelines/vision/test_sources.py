@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -93,5 +94,7 @@ def test_count_images_matches_the_manifest_of_each_layout(colour_folder, idx_fol
     for path in (colour_folder, idx_folder, npz_file, os.path.dirname(npz_file)):
         assert count_images(path, config) == len(build_manifest(path, config).labels), path
     assert count_images(idx_folder, config) == 40
-    only_red = parse(VisionSettings, {"image_size": 16, "class_names": ["red"]})
-    assert count_images(colour_folder, only_red) == 6
+    shutil.copytree(os.path.join(colour_folder, "red"), os.path.join(colour_folder, "pink"))
+    named = parse(VisionSettings, {"image_size": 16, "class_names": ["red", "pink"]})
+    assert count_images(colour_folder, config) == 18
+    assert count_images(colour_folder, named) == 12  # only the folders class_names lists
