@@ -112,12 +112,18 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
         return [path]
     if glob.has_magic(path) and not os.path.exists(path):
         found = sorted(glob.glob(path))
-        matched = [p for p in found if os.path.isfile(p)]
-        if not matched and found:
+        files = [p for p in found if os.path.isfile(p)]
+        matched = [p for p in files if not is_documentation(os.path.basename(p))]
+        if not files and found:
             raise FileNotFoundError(
                 f"{path!r} matches only folders ({', '.join(found[:3])}"
                 f"{', ...' if len(found) > 3 else ''}); give one folder, or a glob of files "
                 f"such as {files_glob(path, patterns or _default_patterns(fmt))!r}")
+        if not matched and files:
+            raise FileNotFoundError(
+                f"{path!r} matches only documentation ({', '.join(files[:3])}"
+                f"{', ...' if len(files) > 3 else ''}), which is never read as data; give "
+                "the data files")
         if not matched:
             raise FileNotFoundError(f"no input files match {path!r}")
         return matched
@@ -128,7 +134,7 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
         os.path.join(path, name) for name in os.listdir(path)
         if os.path.isfile(os.path.join(path, name))
         and not name.startswith(".")
-        and not name.lower().startswith(_IGNORED_PREFIXES)
+        and not is_documentation(name)
         and any(fnmatch.fnmatch(name, g) for g in globs))
     if not files:
         raise FileNotFoundError(
@@ -136,6 +142,11 @@ def list_input_files(path: str, patterns: tuple[str, ...] | None, fmt: str | Non
             "data file, a glob, a folder of data files, or (text) a folder with one sub-folder "
             "per class holding one document per file (format=folders)")
     return files
+
+
+def is_documentation(name: str) -> bool:
+    """Whether a file name is a README, LICENSE or CHANGELOG: skipped in folders and globs."""
+    return name.lower().startswith(_IGNORED_PREFIXES)
 
 
 def files_glob(folders: str, patterns: tuple[str, ...]) -> str:

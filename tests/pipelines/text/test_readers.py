@@ -57,6 +57,16 @@ def test_folder_means_matching_files_without_readme(tmp_path, mixed_tsv):
         list_input_files(str(folder), ("*.csv",), None)
 
 
+def test_a_glob_skips_documentation_as_a_folder_does(tmp_path):
+    for name in ("a.txt", "README.txt", "LICENSE.txt", "b.txt"):
+        (tmp_path / name).write_text("x\t1\n")
+    files = list_input_files(str(tmp_path / "*.txt"), None, "tsv")
+    assert [f.rsplit("/", 1)[1] for f in files] == ["a.txt", "b.txt"]
+    with pytest.raises(FileNotFoundError, match="matches only documentation .*README.txt.*, "
+                       "which is never read as data; give the data files"):
+        list_input_files(str(tmp_path / "[LR]*.txt"), None, "tsv")
+
+
 def test_file_without_valid_rows_fails_naming_file_and_reasons(tmp_path, labelled_csv):
     empty = tmp_path / "empty.csv"
     empty.write_text("text,label\n,1\nno label,\n")
