@@ -80,6 +80,9 @@ def run_task(task: str, data: str | None, config_file: str | None, sets: list[st
     started = time.perf_counter()
     if run_id is not None:
         check_orchestrator_run_id(run_id)
+        if not tracking:
+            raise InputError(f"--run-id {run_id} names the MLflow run to record into, and "
+                             "--no-tracking records nothing: drop one of them")
     beam_check = BeamArgsCheck(beam_args)  # its own process, while the config is read
     try:
         config = prepare_config(task, config_file, sets)

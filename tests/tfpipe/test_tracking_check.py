@@ -153,3 +153,16 @@ def test_no_tracking_runs_without_any_store(tmp_path, tiny_series_csv):
     assert summary["run_id"] is None and summary["registered_model"] is None
     assert "not tracked" in done.stderr
     assert not (workdir / "mlflow.db").exists() and not (workdir / "mlartifacts").exists()
+
+
+def test_an_orchestrator_run_id_without_tracking_is_refused_before_anything_is_written(
+        tmp_path, capsys):
+    from tfpipe import cli
+
+    workdir = tmp_path / "w"
+    code = cli.main(["run", "forecasting", "--workdir", str(workdir), "--no-tracking",
+                     "--run-id", "run-7", "--component", "ingest", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (code, err) == (2, ["tfpipe: error: --run-id run-7 names the MLflow run to record "
+                               "into, and --no-tracking records nothing: drop one of them"])
+    assert not workdir.exists()
