@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# Caches shared by the session's hundreds of workdirs (the MLflow store template, matplotlib's
-# font list; tfpipe/user_caches.py) go to a folder of this test session, as do those of
+# Caches shared by the session's hundreds of workdirs (matplotlib's font list; the MLflow store
+# template, used only with an MLflow other than the pinned one; tfpipe/user_caches.py) go to a
+# folder of this test session, as do those of
 # libraries called outside a run, not the user's ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tfpipe-test-cache-")
 os.environ["TFPIPE_CACHE_DIR"] = os.path.join(os.environ["XDG_CACHE_HOME"], "tfpipe")
