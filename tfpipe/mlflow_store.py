@@ -83,9 +83,14 @@ def _restore_packaged_schema(partial: str) -> bool:
 
 def packaged_schema_path() -> str:
     """Where tfpipe ships the empty store's SQL for the installed MLflow version."""
+    return os.path.join(SCHEMA_FOLDER, f"{_empty_store_name()}.sql")
+
+
+def _empty_store_name() -> str:
+    """The name an empty store of the installed MLflow version goes by (schema, template)."""
     import mlflow
 
-    return os.path.join(SCHEMA_FOLDER, f"mlflow-{mlflow.__version__}.sql")
+    return f"mlflow-{mlflow.__version__}"
 
 
 def schema_sql(database: str) -> str:
@@ -173,10 +178,8 @@ def _alive(pid: int) -> bool:
 
 def template_path() -> str | None:
     """The template for the installed MLflow version in TFPIPE_CACHE_DIR; None when unset."""
-    import mlflow
-
     folder = shared_cache_dir()
-    return os.path.join(folder, f"mlflow-{mlflow.__version__}-empty.db") if folder else None
+    return os.path.join(folder, f"{_empty_store_name()}-empty.db") if folder else None
 
 
 def make_template(template: str) -> bool:
